@@ -1,0 +1,1 @@
+export { devSessionsPlugin as default } from './plugin';

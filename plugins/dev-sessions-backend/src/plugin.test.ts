@@ -1,0 +1,12 @@
+import { startTestBackend } from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { devSessionsPlugin } from './plugin';
+
+describe('devSessionsPlugin', () => {
+  it('starts inside a backend and serves its health endpoint', async () => {
+    const { server } = await startTestBackend({ features: [devSessionsPlugin] });
+    const res = await request(server).get('/api/dev-sessions/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+  });
+});

@@ -1,0 +1,45 @@
+import defaultExport, {
+  ANNOTATION_DEV_SESSION_PROJECT_UUID,
+  DEV_SESSION_ROLES,
+  devSessionPermissions,
+  isProjectUuid,
+} from './index';
+
+describe('dev-sessions-common', () => {
+  it('recognises project UUIDs and nothing else', () => {
+    expect(isProjectUuid('2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10')).toBe(true);
+    expect(isProjectUuid('2F1C8F4E-6B7A-4D3E-9A51-0C2D7E8F9A10')).toBe(true);
+    for (const bad of [
+      '',
+      'not-a-uuid',
+      '2f1c8f4e6b7a4d3e9a510c2d7e8f9a10',
+      '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10; rm -rf /',
+      ' 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10',
+      '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a1g',
+      42,
+      undefined,
+    ]) {
+      expect(isProjectUuid(bad)).toBe(false);
+    }
+  });
+
+  it('defines create, read and delete permissions with distinct names', () => {
+    const names = devSessionPermissions.map(p => p.name);
+    expect(names).toEqual([
+      'dev-session.create',
+      'dev-session.read',
+      'dev-session.delete',
+    ]);
+    expect(devSessionPermissions[2]).toMatchObject({
+      type: 'resource',
+      resourceType: 'dev-session',
+    });
+  });
+
+  it('exposes the same things through the default export', () => {
+    expect(defaultExport.ANNOTATION_DEV_SESSION_PROJECT_UUID).toBe(
+      ANNOTATION_DEV_SESSION_PROJECT_UUID,
+    );
+    expect(defaultExport.DEV_SESSION_ROLES).toEqual(DEV_SESSION_ROLES);
+  });
+});

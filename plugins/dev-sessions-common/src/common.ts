@@ -1,0 +1,3 @@
+export * from './types';
+export * from './annotations';
+export * from './permissions';

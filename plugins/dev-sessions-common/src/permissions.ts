@@ -1,0 +1,31 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+/** Resource type of dev-session permissions (the resource ref is the project UUID). @public */
+export const DEV_SESSION_RESOURCE_TYPE = 'dev-session';
+
+/** Create (or get-or-create) a project's dev session. @public */
+export const devSessionCreatePermission = createPermission({
+  name: 'dev-session.create',
+  attributes: { action: 'create' },
+});
+
+/** Read a dev session and its live status. @public */
+export const devSessionReadPermission = createPermission({
+  name: 'dev-session.read',
+  attributes: { action: 'read' },
+  resourceType: DEV_SESSION_RESOURCE_TYPE,
+});
+
+/** Delete a dev session. The shipped conditional rule `IS_OWNER` allows it to the owner. @public */
+export const devSessionDeletePermission = createPermission({
+  name: 'dev-session.delete',
+  attributes: { action: 'delete' },
+  resourceType: DEV_SESSION_RESOURCE_TYPE,
+});
+
+/** All dev-session permissions. @public */
+export const devSessionPermissions = [
+  devSessionCreatePermission,
+  devSessionReadPermission,
+  devSessionDeletePermission,
+];

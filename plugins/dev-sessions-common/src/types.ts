@@ -1,0 +1,98 @@
+/** The three roles of a dev session: one container, service and link each. @public */
+export const DEV_SESSION_ROLES = ['preview', 'chat', 'vscode'] as const;
+
+/** @public */
+export type DevSessionRole = (typeof DEV_SESSION_ROLES)[number];
+
+/** Stored lifecycle state of a session. @public */
+export type DevSessionState = 'provisioning' | 'ready' | 'failed' | 'deleting';
+
+/** @public */
+export const DEV_SESSION_STATES: readonly DevSessionState[] = [
+  'provisioning',
+  'ready',
+  'failed',
+  'deleting',
+];
+
+/** Size presets of the dev-session chart. @public */
+export const DEV_SESSION_SIZES = ['small', 'medium', 'large'] as const;
+
+/** @public */
+export type DevSessionSize = (typeof DEV_SESSION_SIZES)[number];
+
+/** Where one role of the session is reached. @public */
+export interface DevSessionEndpoint {
+  url: string;
+  path: string;
+}
+
+/** A project's dev session as stored by the backend. @public */
+export interface DevSession {
+  projectUuid: string;
+  projectId: string;
+  /** Owner entity ref, for example `user:default/jane`. */
+  owner: string;
+  namespace: string;
+  releaseName: string;
+  chartVersion: string;
+  size: DevSessionSize;
+  state: DevSessionState;
+  lastError?: string;
+  endpoints: Record<DevSessionRole, DevSessionEndpoint>;
+  /** Catalog entity ref of the session's Resource entity. */
+  entityRef: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Live status of one container. @public */
+export interface DevSessionContainerStatus {
+  name: string;
+  role?: DevSessionRole;
+  ready: boolean;
+  restartCount: number;
+  state: 'running' | 'waiting' | 'terminated' | 'unknown';
+  /** Reason of a waiting or terminated state, e.g. CrashLoopBackOff, ImagePullBackOff, OOMKilled. */
+  reason?: string;
+  message?: string;
+  /** Reason the container last terminated (OOMKilled after a restart, for example). */
+  lastTerminationReason?: string;
+}
+
+/** @public */
+export interface DevSessionPodCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** @public */
+export interface DevSessionEvent {
+  type: string;
+  reason: string;
+  message: string;
+  object: string;
+  count: number;
+  lastTimestamp?: string;
+}
+
+/** Live status read from the cluster. @public */
+export interface DevSessionStatus {
+  projectUuid: string;
+  state: DevSessionState;
+  cluster: string;
+  /** False when the cluster could not be reached; the rest is then the last known state. */
+  clusterReachable: boolean;
+  pod?: {
+    name: string;
+    phase: string;
+    conditions: DevSessionPodCondition[];
+    startTime?: string;
+  };
+  containers: DevSessionContainerStatus[];
+  events: DevSessionEvent[];
+  endpoints: Record<DevSessionRole, DevSessionEndpoint & { ready: boolean }>;
+  checkedAt: string;
+}

