@@ -1,0 +1,483 @@
+/*
+ * The local development cluster: a real kube-apiserver, kube-controller-manager and
+ * kube-scheduler on etcd, with kwok simulating the node and the pod lifecycle, plus two tiny
+ * controllers a real cluster would have (a volume provisioner for the default StorageClass and a
+ * LoadBalancer IP assigner). Everything binds to 127.0.0.1.
+ *
+ *   yarn cluster up | down | status | env
+ *
+ * Run with Node 22 (type stripping): node scripts/cluster/cluster.ts <command>
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { ensureHelmAndKubectl } from './tools.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const stateDir = path.resolve(
+  process.env.DEV_SESSIONS_CLUSTER_DIR ?? path.join(repoRoot, '.cluster'),
+);
+const portOffset = Number(process.env.DEV_SESSIONS_CLUSTER_PORT_OFFSET ?? 0);
+const ports = {
+  etcdClient: 32379 + portOffset,
+  etcdPeer: 32380 + portOffset,
+  apiserver: 36443 + portOffset,
+};
+const SERVICE_CIDR = '10.96.0.0/16';
+const POD_CIDR = '10.244.0.0/16';
+const NODE_NAME = 'kwok-node-0';
+const PROVISIONER = 'dev-sessions.io/local-path';
+const LB_PREFIX = '192.0.2.'; // TEST-NET-1: documentation range, never routed
+
+const p = (...parts: string[]) => path.join(stateDir, ...parts);
+const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
+class ClusterError extends Error {}
+const fail = (msg: string): never => {
+  throw new ClusterError(msg);
+};
+
+type Component = { name: string; bin: string; args: string[] };
+
+function binDir(): string {
+  const res = spawnSync('bash', [path.join(import.meta.dirname, 'build-binaries.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (res.status !== 0) fail('building the cluster binaries failed (see above)');
+  return res.stdout.trim().split('\n').pop()!;
+}
+
+function openssl(args: string[]) {
+  const r = spawnSync('openssl', args, { encoding: 'utf8' });
+  if (r.error) fail('openssl is required to create the cluster certificates (apt-get install openssl)');
+  if (r.status !== 0) fail(`openssl ${args[0]} failed: ${r.stderr}`);
+}
+
+function ensureCerts() {
+  const pki = p('pki');
+  if (fs.existsSync(path.join(pki, 'admin.crt'))) return;
+  fs.mkdirSync(pki, { recursive: true });
+  const f = (n: string) => path.join(pki, n);
+  log('creating certificates');
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'),
+    '-days', '3650', '-subj', '/CN=dev-sessions-local-ca']);
+  const sign = (name: string, subj: string, ext: string) => {
+    fs.writeFileSync(f(`${name}.ext`), ext);
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', subj]);
+    openssl(['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
+      '-out', f(`${name}.crt`), '-days', '3650', '-extfile', f(`${name}.ext`)]);
+  };
+  sign('apiserver', '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n');
+  openssl(['genrsa', '-out', f('sa.key'), '2048']);
+  openssl(['rsa', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub')]);
+  sign('admin', '/O=system:masters/CN=dev-sessions-admin', 'extendedKeyUsage=clientAuth\n');
+}
+
+function writeKubeconfig() {
+  const b64 = (n: string) => fs.readFileSync(p('pki', n)).toString('base64');
+  const cfg = `apiVersion: v1
+kind: Config
+clusters:
+- name: dev-sessions-local
+  cluster:
+    server: https://127.0.0.1:${ports.apiserver}
+    certificate-authority-data: ${b64('ca.crt')}
+users:
+- name: dev-sessions-admin
+  user:
+    client-certificate-data: ${b64('admin.crt')}
+    client-key-data: ${b64('admin.key')}
+contexts:
+- name: dev-sessions-local
+  context:
+    cluster: dev-sessions-local
+    user: dev-sessions-admin
+current-context: dev-sessions-local
+`;
+  fs.writeFileSync(p('kubeconfig'), cfg, { mode: 0o600 });
+}
+
+function components(bin: string): Component[] {
+  const pki = (n: string) => p('pki', n);
+  const kc = p('kubeconfig');
+  return [
+    {
+      name: 'etcd',
+      bin: path.join(bin, 'etcd'),
+      args: [
+        `--data-dir=${p('etcd')}`, '--name=local',
+        `--listen-client-urls=http://127.0.0.1:${ports.etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${ports.etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-cluster=local=http://127.0.0.1:${ports.etcdPeer}`,
+        '--quota-backend-bytes=4294967296', '--unsafe-no-fsync', '--log-level=warn',
+        '--snapshot-count=10000', '--auto-compaction-retention=1',
+      ],
+    },
+    {
+      name: 'kube-apiserver',
+      bin: path.join(bin, 'kube-apiserver'),
+      args: [
+        `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
+        '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`, '--advertise-address=127.0.0.1',
+        `--tls-cert-file=${pki('apiserver.crt')}`, `--tls-private-key-file=${pki('apiserver.key')}`,
+        `--client-ca-file=${pki('ca.crt')}`,
+        `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-cluster-ip-range=${SERVICE_CIDR}`, '--service-node-port-range=30000-32767',
+        '--authorization-mode=Node,RBAC', '--allow-privileged=true',
+        '--endpoint-reconciler-type=none', '--v=1',
+      ],
+    },
+    {
+      name: 'kube-controller-manager',
+      bin: path.join(bin, 'kube-controller-manager'),
+      args: [
+        `--kubeconfig=${kc}`, '--secure-port=0', '--leader-elect=false',
+        `--service-account-private-key-file=${pki('sa.key')}`, `--root-ca-file=${pki('ca.crt')}`,
+        '--use-service-account-credentials=false', `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route', '--v=1',
+        '--concurrent-namespace-syncs=10', '--kube-api-qps=200', '--kube-api-burst=400',
+      ],
+    },
+    {
+      name: 'kube-scheduler',
+      bin: path.join(bin, 'kube-scheduler'),
+      args: [`--kubeconfig=${kc}`, '--secure-port=0', '--leader-elect=false', '--kube-api-qps=200', '--kube-api-burst=400', '--v=1'],
+    },
+    {
+      name: 'kwok',
+      bin: path.join(bin, 'kwok'),
+      args: [
+        `--kubeconfig=${kc}`, `--config=${path.join(import.meta.dirname, 'stages.yaml')}`,
+        '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        `--cidr=${POD_CIDR}`, '--node-ip=10.255.0.1', '--v=-4',
+      ],
+    },
+    {
+      name: 'local-controllers',
+      bin: process.execPath,
+      args: [import.meta.filename, 'controllers', `--state-dir=${stateDir}`],
+    },
+  ];
+}
+
+// ---- processes ------------------------------------------------------------------------------
+type Pids = Record<string, number>;
+const readPids = (): Pids => {
+  try {
+    return JSON.parse(fs.readFileSync(p('pids.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+};
+const writePids = (pids: Pids) => fs.writeFileSync(p('pids.json'), JSON.stringify(pids, null, 2));
+
+/** True when pid runs and is one of ours (its command line mentions our state dir or stages file). */
+function ownsPid(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (st.split(') ')[1]?.startsWith('Z')) return false;
+    return cmd.includes(stateDir) || cmd.includes(path.join(import.meta.dirname, 'stages.yaml'));
+  } catch {
+    return false;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+function start(c: Component): number {
+  fs.mkdirSync(p('logs'), { recursive: true });
+  const out = fs.openSync(p('logs', `${c.name}.log`), 'a');
+  const child = spawn(c.bin, c.args, { detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  fs.closeSync(out);
+  if (!child.pid) fail(`could not start ${c.name}`);
+  return child.pid!;
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+// ---- API access -----------------------------------------------------------------------------
+function tlsOpts() {
+  return {
+    ca: fs.readFileSync(p('pki', 'ca.crt')),
+    cert: fs.readFileSync(p('pki', 'admin.crt')),
+    key: fs.readFileSync(p('pki', 'admin.key')),
+  };
+}
+let cachedTls: ReturnType<typeof tlsOpts> | undefined;
+
+export function api(method: string, urlPath: string, body?: unknown, contentType = 'application/json'):
+  Promise<{ status: number; json: any }> {
+  cachedTls ??= tlsOpts();
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = https.request(
+      {
+        host: '127.0.0.1', port: ports.apiserver, path: urlPath, method, ...cachedTls, timeout: 10_000,
+        headers: data ? { 'content-type': contentType, 'content-length': Buffer.byteLength(data) } : {},
+      },
+      res => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', d => (buf += d));
+        res.on('end', () => {
+          let json: any = buf;
+          try { json = JSON.parse(buf); } catch { /* plain text */ }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+async function apiReady(): Promise<boolean> {
+  try {
+    const r = await api('GET', '/readyz');
+    return r.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureObject(collection: string, obj: any) {
+  const r = await api('POST', collection, obj);
+  if (r.status !== 201 && r.status !== 409) fail(`creating ${obj.kind} ${obj.metadata.name}: ${r.status} ${JSON.stringify(r.json)}`);
+}
+
+async function bootstrapObjects() {
+  await ensureObject('/apis/storage.k8s.io/v1/storageclasses', {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate', allowVolumeExpansion: true,
+  });
+  await ensureObject('/api/v1/nodes', {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name: NODE_NAME,
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: { 'kubernetes.io/hostname': NODE_NAME, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+    },
+    status: {
+      allocatable: { cpu: '1000', memory: '4Ti', pods: '5000', 'ephemeral-storage': '10Ti' },
+      capacity: { cpu: '1000', memory: '4Ti', pods: '5000', 'ephemeral-storage': '10Ti' },
+    },
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logFile?: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(300);
+  }
+  let tail = '';
+  if (logFile && fs.existsSync(logFile)) tail = `\n--- last lines of ${logFile} ---\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`;
+  fail(`timed out after ${timeoutMs / 1000}s waiting for ${what}${tail}`);
+}
+
+// ---- commands -------------------------------------------------------------------------------
+async function up() {
+  const t0 = Date.now();
+  const bin = binDir();
+  let tools = '(helm/kubectl not installed yet: run the install step)';
+  try { tools = ensureHelmAndKubectl(); } catch (e) { log(`warning: ${(e as Error).message}`); }
+  fs.mkdirSync(stateDir, { recursive: true });
+  const free = fs.statfsSync(stateDir);
+  if (free.bavail * free.bsize < 1024 ** 3) fail(`not enough disk: less than 1 GB free in ${stateDir}`);
+
+  const comps = components(bin);
+  const pids = readPids();
+  const alive = comps.filter(c => ownsPid(pids[c.name]));
+  if (alive.length === comps.length && (await apiReady())) {
+    log(`already up (${stateDir})`);
+    console.log(`KUBECONFIG=${p('kubeconfig')}`);
+    return;
+  }
+  if (alive.length > 0 || Object.keys(pids).length > 0) {
+    log('found a partial or crashed earlier run: stopping what is left of it and restarting');
+    await stopAll(pids);
+  }
+  for (const [name, port] of Object.entries(ports)) {
+    if (!(await portFree(port))) {
+      fail(`port ${port} (${name}) on 127.0.0.1 is taken by another process. Stop it (ss -ltnp 'sport = :${port}') or set DEV_SESSIONS_CLUSTER_PORT_OFFSET.`);
+    }
+  }
+  ensureCerts();
+  writeKubeconfig();
+
+  const newPids: Pids = {};
+  for (const c of comps) {
+    log(`starting ${c.name}`);
+    newPids[c.name] = start(c);
+    writePids(newPids);
+    if (c.name === 'etcd') {
+      await waitFor('etcd', async () => {
+        try { return (await fetch(`http://127.0.0.1:${ports.etcdClient}/health`)).ok; } catch { return false; }
+      }, 30_000, p('logs', 'etcd.log'));
+    }
+    if (c.name === 'kube-apiserver') {
+      await waitFor('kube-apiserver /readyz', apiReady, 90_000, p('logs', 'kube-apiserver.log'));
+      await bootstrapObjects();
+    }
+    await sleep(100);
+    if (!ownsPid(newPids[c.name])) {
+      fail(`${c.name} exited right after start; see ${p('logs', `${c.name}.log`)}:\n${fs.readFileSync(p('logs', `${c.name}.log`), 'utf8').split('\n').slice(-15).join('\n')}`);
+    }
+  }
+  await waitFor('node to be Ready', async () => {
+    const r = await api('GET', `/api/v1/nodes/${NODE_NAME}`);
+    return r.json?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
+  }, 60_000, p('logs', 'kwok.log'));
+  await waitFor('the default service account', async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 60_000, p('logs', 'kube-controller-manager.log'));
+  log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; helm and kubectl in ${tools}`);
+  console.log(`KUBECONFIG=${p('kubeconfig')}`);
+}
+
+async function stopAll(pids: Pids) {
+  const order = Object.keys(pids).reverse();
+  for (const name of order) {
+    const pid = pids[name];
+    if (ownsPid(pid)) {
+      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && order.some(n => ownsPid(pids[n]))) await sleep(100);
+  for (const name of order) {
+    if (ownsPid(pids[name])) {
+      try { process.kill(pids[name], 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
+  fs.rmSync(p('pids.json'), { force: true });
+}
+
+async function down() {
+  if (!fs.existsSync(stateDir)) {
+    log('not running (no state)');
+    return;
+  }
+  await stopAll(readPids());
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  log(`stopped and removed ${stateDir}`);
+}
+
+async function status() {
+  const pids = readPids();
+  const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'local-controllers'];
+  let allUp = fs.existsSync(stateDir);
+  console.log(`state dir: ${stateDir}`);
+  for (const n of names) {
+    const ok = ownsPid(pids[n]);
+    allUp &&= ok;
+    let rss = '';
+    if (ok) {
+      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pids[n]}/status`, 'utf8'));
+      if (m) rss = ` rss=${Math.round(Number(m[1]) / 1024)}MB`;
+    }
+    console.log(`${n.padEnd(24)} ${ok ? `running pid=${pids[n]}${rss}` : 'not running'}`);
+  }
+  const ready = fs.existsSync(p('pki', 'admin.crt')) && (await apiReady());
+  console.log(`${'api'.padEnd(24)} ${ready ? `ready https://127.0.0.1:${ports.apiserver}` : 'not ready'}`);
+  if (ready) {
+    const v = await api('GET', '/version');
+    console.log(`${'version'.padEnd(24)} ${v.json.gitVersion}`);
+  }
+  process.exitCode = allUp && ready ? 0 : 3;
+}
+
+// ---- local controllers: volume provisioner and LoadBalancer IPs ------------------------------
+async function controllers() {
+  const volRoot = p('volumes');
+  fs.mkdirSync(volRoot, { recursive: true });
+  const lbUsed = new Set<string>();
+  for (;;) {
+    try {
+      const [pvcs, pvs, svcs] = await Promise.all([
+        api('GET', '/api/v1/persistentvolumeclaims'),
+        api('GET', '/api/v1/persistentvolumes'),
+        api('GET', '/api/v1/services'),
+      ]);
+      const existing = new Set((pvs.json.items ?? []).map((v: any) => v.metadata.name));
+      for (const c of pvcs.json.items ?? []) {
+        const ann = c.metadata.annotations ?? {};
+        const want = ann['volume.kubernetes.io/storage-provisioner'] ?? ann['volume.beta.kubernetes.io/storage-provisioner'];
+        const name = `pvc-${c.metadata.uid}`;
+        if (want !== PROVISIONER || c.spec.volumeName || c.status?.phase !== 'Pending' || existing.has(name) || c.metadata.deletionTimestamp) continue;
+        const dir = path.join(volRoot, name);
+        fs.mkdirSync(dir, { recursive: true });
+        await api('POST', '/api/v1/persistentvolumes', {
+          apiVersion: 'v1', kind: 'PersistentVolume',
+          metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': PROVISIONER } },
+          spec: {
+            capacity: { storage: c.spec.resources?.requests?.storage ?? '1Gi' },
+            accessModes: c.spec.accessModes ?? ['ReadWriteOnce'],
+            persistentVolumeReclaimPolicy: 'Delete',
+            storageClassName: c.spec.storageClassName,
+            volumeMode: c.spec.volumeMode ?? 'Filesystem',
+            hostPath: { path: dir, type: 'DirectoryOrCreate' },
+            claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: c.metadata.namespace, name: c.metadata.name, uid: c.metadata.uid },
+          },
+        });
+      }
+      for (const v of pvs.json.items ?? []) {
+        const ours = v.metadata.annotations?.['pv.kubernetes.io/provisioned-by'] === PROVISIONER;
+        if (ours && ['Released', 'Failed'].includes(v.status?.phase) && v.spec.persistentVolumeReclaimPolicy === 'Delete') {
+          await api('DELETE', `/api/v1/persistentvolumes/${v.metadata.name}`);
+          fs.rmSync(path.join(volRoot, v.metadata.name), { recursive: true, force: true });
+        }
+      }
+      for (const s of svcs.json.items ?? []) {
+        for (const i of s.status?.loadBalancer?.ingress ?? []) lbUsed.add(i.ip);
+      }
+      for (const s of svcs.json.items ?? []) {
+        if (s.spec.type !== 'LoadBalancer' || s.status?.loadBalancer?.ingress?.length) continue;
+        let n = 1;
+        while (lbUsed.has(`${LB_PREFIX}${n}`) && n < 254) n++;
+        const ip = `${LB_PREFIX}${n}`;
+        lbUsed.add(ip);
+        await api('PATCH', `/api/v1/namespaces/${s.metadata.namespace}/services/${s.metadata.name}/status`,
+          { status: { loadBalancer: { ingress: [{ ip }] } } }, 'application/merge-patch+json');
+      }
+    } catch (e) {
+      process.stderr.write(`controllers: ${(e as Error).message}\n`);
+    }
+    await sleep(500);
+  }
+}
+
+// ---- main -----------------------------------------------------------------------------------
+const cmd = process.argv[2];
+const usage = 'usage: yarn cluster up | down | status | env';
+try {
+  switch (cmd) {
+    case 'up': await up(); break;
+    case 'down': await down(); break;
+    case 'status': await status(); break;
+    case 'env': console.log(`KUBECONFIG=${p('kubeconfig')}`); break;
+    case 'controllers': await controllers(); break;
+    default: console.error(usage); process.exitCode = 2;
+  }
+} catch (e) {
+  if (e instanceof ClusterError) {
+    console.error(`[cluster] ERROR: ${e.message}`);
+    process.exitCode = 1;
+  } else throw e;
+}
