@@ -23,7 +23,6 @@ GO="${GO:-$(command -v go || true)}"
 [ -n "$GO" ] || { [ -x /usr/local/go/bin/go ] && GO=/usr/local/go/bin/go; } || true
 [ -n "$GO" ] && [ -x "$GO" ] || die "Go is required to build the local cluster binaries (looked on PATH and /usr/local/go/bin). Install Go >= 1.24, or point KUBECONFIG / app-config at your own cluster."
 
-avail_kb=$(df -Pk "$(dirname "$CACHE_DIR")" 2>/dev/null | awk 'NR==2{print $4}' || echo 0)
 mkdir -p "$CACHE_DIR"
 avail_kb=$(df -Pk "$CACHE_DIR" | awk 'NR==2{print $4}')
 [ "${avail_kb:-0}" -ge 6000000 ] || die "not enough disk: the build needs about 6 GB free in $CACHE_DIR (have $((avail_kb/1024)) MB)."
@@ -108,11 +107,12 @@ build_kwok() {
 }
 
 mkdir -p "$BIN_DIR"
+k8s_built=""
 for b in "${missing[@]}"; do
   case "$b" in
     etcd) build_etcd ;;
     kwok) build_kwok ;;
-    kube-*) build_k8s ;;
+    kube-*) [ -n "$k8s_built" ] || build_k8s; k8s_built=1 ;;
   esac
   for f in "$BIN_DIR.tmp"/*; do [ -e "$f" ] && mv -f "$f" "$BIN_DIR/"; done
 done
