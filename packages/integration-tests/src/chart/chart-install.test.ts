@@ -1,0 +1,105 @@
+/*
+ * The dev-session chart on a real cluster: install with --wait reaches Ready in a namespace that
+ * enforces the restricted Pod Security Standard, `helm test` passes, an upgrade changes a value
+ * in place, and uninstall removes everything.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chartDir, clusterEnv, helm, kubectl, kubectlJson } from '../index';
+
+jest.setTimeout(300_000);
+
+const uuid = randomUUID();
+const release = 'dev-session';
+const selector = `dev-sessions.io/project-uuid=${uuid}`;
+
+function valuesFile(values: object) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-'));
+  const file = path.join(dir, 'values.json');
+  fs.writeFileSync(file, JSON.stringify(values));
+  return file;
+}
+
+const values = {
+  project: { uuid, id: 'install-test' },
+  user: { id: 'user:default/jane' },
+  storage: { size: '10Gi' },
+};
+
+beforeAll(async () => {
+  clusterEnv();
+  const r = await kubectl(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: uuid,
+      labels: {
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'dev-sessions.io/project-uuid': uuid,
+      },
+    },
+  }));
+  expect(r.code).toBe(0);
+});
+
+afterAll(async () => {
+  await kubectl(['delete', 'namespace', uuid, '--wait=false']);
+});
+
+describe('dev-session chart on the cluster', () => {
+  it('installs with --wait and reaches Ready under the restricted Pod Security Standard', async () => {
+    await helm(['upgrade', '--install', release, chartDir, '-n', uuid, '-f', valuesFile(values),
+      '--wait', '--timeout', '120s'], 150_000);
+
+    const pods = await kubectlJson(['-n', uuid, 'get', 'pods', '-l', selector]);
+    expect(pods.items).toHaveLength(1);
+    const pod = pods.items[0];
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.containerStatuses.map((c: any) => [c.name, c.ready]).sort()).toEqual([
+      ['chat', true], ['preview', true], ['vscode', true],
+    ]);
+
+    const pvc = await kubectlJson(['-n', uuid, 'get', 'pvc', `${release}-workspace`]);
+    expect(pvc.status.phase).toBe('Bound');
+
+    const svcs = await kubectlJson(['-n', uuid, 'get', 'services', '-l', selector]);
+    expect(svcs.items.map((s: any) => s.metadata.name).sort()).toEqual(
+      ['chat', 'lb', 'preview', 'vscode'].map(s => `${release}-${s}`),
+    );
+    for (const s of svcs.items) expect(s.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+
+    const quota = await kubectlJson(['-n', uuid, 'get', 'resourcequota', release]);
+    expect(quota.status.used.pods).toBe('1');
+  });
+
+  it('passes helm test (each service answers)', async () => {
+    const out = await helm(['test', release, '-n', uuid, '--timeout', '60s'], 90_000);
+    expect(out).toMatch(/Phase:\s+Succeeded/);
+  });
+
+  it('upgrades a value in place', async () => {
+    const pvcBefore = await kubectlJson(['-n', uuid, 'get', 'pvc', `${release}-workspace`]);
+    await helm(['upgrade', '--install', release, chartDir, '-n', uuid,
+      '-f', valuesFile({ ...values, size: 'small' }), '--wait', '--timeout', '120s'], 150_000);
+    const dep = await kubectlJson(['-n', uuid, 'get', 'deployment', release]);
+    expect(dep.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(dep.status.readyReplicas).toBe(1);
+    const pvcAfter = await kubectlJson(['-n', uuid, 'get', 'pvc', `${release}-workspace`]);
+    expect(pvcAfter.metadata.uid).toBe(pvcBefore.metadata.uid);
+    const history = JSON.parse(await helm(['history', release, '-n', uuid, '-o', 'json']));
+    expect(history.at(-1)).toMatchObject({ revision: 2, status: 'deployed' });
+  });
+
+  it('uninstalls everything', async () => {
+    await helm(['uninstall', release, '-n', uuid, '--wait', '--timeout', '60s'], 90_000);
+    const left = await kubectlJson([
+      '-n', uuid, 'get',
+      'deployments,replicasets,pods,services,pvc,serviceaccounts,networkpolicies,resourcequotas,limitranges',
+      '-l', selector,
+    ]);
+    expect(left.items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
+    expect(JSON.parse(await helm(['list', '-n', uuid, '-o', 'json']))).toEqual([]);
+  });
+});

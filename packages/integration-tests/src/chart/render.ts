@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { chartDir, run } from '../index';
+
+export const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
+
+export const baseValues = {
+  project: { uuid: UUID, id: 'demo' },
+  user: { id: 'user:default/jane' },
+};
+
+function helmBin() {
+  return process.env.DEV_SESSIONS_HELM ?? 'helm';
+}
+
+/** Writes values to a temporary file (never --set) and runs `helm template`. */
+export async function template(values: object, release = 'dev-session') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-'));
+  const file = path.join(dir, 'values.json');
+  fs.writeFileSync(file, JSON.stringify(values));
+  try {
+    return await run(helmBin(), ['template', release, chartDir, '-n', UUID, '-f', file]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  [k: string]: any;
+}
+
+/** Renders and parses; throws with helm's message when rendering fails. */
+export async function render(values: object): Promise<K8sObject[]> {
+  const r = await template(values);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return parseAllDocuments(r.stdout)
+    .map(d => d.toJS())
+    .filter(Boolean);
+}
+
+export function find(objs: K8sObject[], kind: string, name?: string) {
+  const hit = objs.filter(o => o.kind === kind && (!name || o.metadata.name === name));
+  return hit;
+}
+
+export function one(objs: K8sObject[], kind: string, name?: string): K8sObject {
+  const hit = find(objs, kind, name);
+  if (hit.length !== 1) {
+    throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${hit.map(h => h.metadata.name).join(', ') || 'none'}`);
+  }
+  return hit[0];
+}
+
+export function merge(...parts: object[]): any {
+  const out: any = {};
+  const deep = (t: any, s: any) => {
+    for (const [k, v] of Object.entries(s)) {
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        t[k] = deep(t[k] && typeof t[k] === 'object' ? t[k] : {}, v);
+      } else t[k] = v;
+    }
+    return t;
+  };
+  for (const p of parts) deep(out, p);
+  return out;
+}
