@@ -7,6 +7,6 @@ describe('devSessionsPlugin', () => {
     const { server } = await startTestBackend({ features: [devSessionsPlugin] });
     const res = await request(server).get('/api/dev-sessions/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', cluster: expect.any(String) });
   });
 });

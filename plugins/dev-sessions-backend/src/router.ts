@@ -1,14 +1,136 @@
-import { HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  HttpAuthService,
+  PermissionsService,
+  BackstageCredentials,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  PermissionCriteria,
+  PolicyDecision,
+  isResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
+import {
+  DevSession,
+  devSessionCreatePermission,
+  devSessionDeletePermission,
+  devSessionReadPermission,
+} from '@internal/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { devSessionRules } from './permissions';
+import { DevSessionsService } from './service/DevSessionsService';
+import {
+  validateCreateRequest,
+  validateOwner,
+  validateProjectUuid,
+  validateTimeoutSeconds,
+} from './service/validation';
 
-export async function createRouter(_options: {
+const conditionAuthorizer = createConditionAuthorizer(Object.values(devSessionRules) as any);
+
+function boolQuery(v: unknown, name: string): boolean {
+  if (v === undefined) return false;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new InputError(`Invalid ${name}: must be true or false`);
+}
+
+/** The REST API under /api/dev-sessions. */
+export async function createRouter(options: {
   httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  service: DevSessionsService;
 }): Promise<express.Router> {
+  const { httpAuth, permissions, service } = options;
   const router = Router();
-  router.use(express.json());
+  router.use(express.json({ limit: '256kb' }));
+
+  const userRef = (c: BackstageCredentials) =>
+    c.principal && (c.principal as any).type === 'user' ? (c.principal as any).userEntityRef as string : undefined;
+
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: typeof devSessionReadPermission | typeof devSessionCreatePermission,
+    resourceRef?: string,
+  ) {
+    const [decision] = await permissions.authorize(
+      [isResourcePermission(permission) ? { permission, resourceRef: resourceRef! } : { permission }] as any,
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed: ${permission.name}`);
+    }
+  }
+
   router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', cluster: service.clusterName });
   });
+
+  router.put('/projects/:projectUuid/session', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const dryRun = boolQuery(req.query.dryRun, 'dryRun');
+    const wait = boolQuery(req.query.wait, 'wait');
+    const timeoutSeconds = validateTimeoutSeconds(
+      req.query.timeoutSeconds === undefined ? undefined : Number(req.query.timeoutSeconds),
+    );
+    const request = validateCreateRequest(req.params.projectUuid, req.body, {
+      owner: userRef(credentials),
+      size: service.defaultSize,
+    });
+    await authorize(credentials, devSessionCreatePermission);
+    if (dryRun) {
+      const rendered = await service.render(request);
+      res.status(200).json({ dryRun: true, ...rendered });
+      return;
+    }
+    const { session, created } = await service.getOrCreate(request, { wait, timeoutSeconds });
+    res.status(created ? 201 : 200).json(session);
+  });
+
+  router.get('/projects/:projectUuid/session', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const uuid = validateProjectUuid(req.params.projectUuid);
+    await authorize(credentials, devSessionReadPermission, uuid);
+    res.json(await service.get(uuid));
+  });
+
+  router.get('/projects/:projectUuid/session/status', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const uuid = validateProjectUuid(req.params.projectUuid);
+    await authorize(credentials, devSessionReadPermission, uuid);
+    res.json(await service.status(uuid));
+  });
+
+  router.delete('/projects/:projectUuid/session', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const uuid = validateProjectUuid(req.params.projectUuid);
+    const existing = await service.find(uuid);
+    if (existing) {
+      await authorize(credentials, devSessionDeletePermission as any, uuid);
+      await service.delete(uuid);
+    } else {
+      await authorize(credentials, devSessionCreatePermission);
+    }
+    res.status(204).end();
+  });
+
+  router.get('/sessions', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const owner = req.query.owner === undefined ? undefined : validateOwner(req.query.owner);
+    const [decision] = (await permissions.authorizeConditional(
+      [{ permission: devSessionReadPermission }],
+      { credentials },
+    )) as PolicyDecision[];
+    if (decision.result === AuthorizeResult.DENY) throw new NotAllowedError('Not allowed: dev-session.read');
+    let items: DevSession[] = await service.list({ owner });
+    if (decision.result === AuthorizeResult.CONDITIONAL) {
+      const criteria = decision.conditions as PermissionCriteria<any>;
+      items = items.filter(s => conditionAuthorizer(decision as any, s) && criteria);
+    }
+    res.json({ items });
+  });
+
   return router;
 }

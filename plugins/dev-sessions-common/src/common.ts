@@ -1,3 +1,4 @@
 export * from './types';
 export * from './annotations';
 export * from './permissions';
+export * from './client';

@@ -6,6 +6,7 @@
 export * from './types';
 export * from './annotations';
 export * from './permissions';
+export * from './client';
 
 import * as common from './common';
 

@@ -1,0 +1,157 @@
+/*
+ * The dev-sessions backend for real: the plugin inside startTestBackend, SQLite, the real helm
+ * binary and the local cluster (./dev test provides KUBECONFIG and DEV_SESSIONS_HELM).
+ */
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { clusterEnv, helm, kubectl, kubectlJson, waitFor } from '@internal/integration-tests';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { devSessionsPlugin } from '../plugin';
+
+jest.setTimeout(300_000);
+
+let server: any;
+
+beforeAll(async () => {
+  clusterEnv();
+  const backend = await startTestBackend({
+    features: [
+      devSessionsPlugin,
+      mockServices.rootConfig.factory({
+        data: { devSessions: { helm: { timeoutSeconds: 90 }, reconcile: { intervalSeconds: 3600 } } },
+      }),
+    ],
+  });
+  server = backend.server;
+});
+
+const api = () => request(server);
+const releases = async (ns: string) => JSON.parse(await helm(['list', '-a', '-n', ns, '-o', 'json']));
+
+describe('dev sessions on the cluster', () => {
+  const uuid = randomUUID();
+
+  it('creates a session via REST: release, running pod, status with three ready containers and URLs', async () => {
+    const res = await api().put(`/api/dev-sessions/projects/${uuid}/session?wait=true`)
+      .send({ projectId: 'checkout service', size: 'small' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      projectUuid: uuid, projectId: 'checkout service', namespace: uuid, releaseName: 'dev-session',
+      state: 'ready', size: 'small', owner: 'user:default/mock',
+      entityRef: `resource:default/dev-session-${uuid}`,
+    });
+    expect(res.body.endpoints.vscode.url).toBe(`http://dev-session-vscode.${uuid}.svc.cluster.local:8080/`);
+
+    const rels = await releases(uuid);
+    expect(rels.map((r: any) => [r.name, r.status])).toEqual([['dev-session', 'deployed']]);
+    const ns = await kubectlJson(['get', 'namespace', uuid]);
+    expect(ns.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'dev-sessions.io/project-uuid': uuid,
+      'app.kubernetes.io/managed-by': 'backstage-dev-sessions',
+    });
+
+    const status = await api().get(`/api/dev-sessions/projects/${uuid}/session/status`);
+    expect(status.status).toBe(200);
+    expect(status.body.pod.phase).toBe('Running');
+    expect(status.body.containers.map((c: any) => [c.name, c.ready, c.state])).toEqual([
+      ['preview', true, 'running'], ['chat', true, 'running'], ['vscode', true, 'running'],
+    ]);
+    expect(status.body.endpoints.preview).toMatchObject({ ready: true, path: '/preview' });
+    expect(status.body.clusterReachable).toBe(true);
+  });
+
+  it('get-or-create twice returns the same session and leaves one release', async () => {
+    const again = await api().put(`/api/dev-sessions/projects/${uuid}/session`).send({ projectId: 'checkout service' });
+    expect(again.status).toBe(200);
+    expect(again.body.createdAt).toBeDefined();
+    const get = await api().get(`/api/dev-sessions/projects/${uuid}/session`);
+    expect(get.body).toEqual(again.body);
+    const rels = await releases(uuid);
+    expect(rels).toHaveLength(1);
+    expect(rels[0].revision).toBe('1');
+    const list = await api().get('/api/dev-sessions/sessions?owner=user:default/mock');
+    expect(list.body.items.map((s: any) => s.projectUuid)).toContain(uuid);
+  });
+
+  it('deletes: release and namespace gone, then 404; deleting again is fine', async () => {
+    const del = await api().delete(`/api/dev-sessions/projects/${uuid}/session`);
+    expect(del.status).toBe(204);
+    const ns = await kubectl(['get', 'namespace', uuid]);
+    expect(ns.stderr).toContain('NotFound');
+    expect((await api().get(`/api/dev-sessions/projects/${uuid}/session`)).status).toBe(404);
+    expect((await api().delete(`/api/dev-sessions/projects/${uuid}/session`)).status).toBe(204);
+  });
+
+  it('10 concurrent creates for one project make one release and all see the same session', async () => {
+    const id = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api().put(`/api/dev-sessions/projects/${id}/session?wait=true`).send({ projectId: 'race' }),
+      ),
+    );
+    const codes = results.map(r => r.status).sort();
+    expect(codes.filter(c => c === 201)).toHaveLength(1);
+    expect(codes.filter(c => c === 200)).toHaveLength(9);
+    expect(new Set(results.map(r => r.body.createdAt)).size).toBe(1);
+    const rels = await releases(id);
+    expect(rels).toHaveLength(1);
+    expect(rels[0].revision).toBe('1');
+    const final = await api().get(`/api/dev-sessions/projects/${id}/session`);
+    expect(final.body.state).toBe('ready');
+    await api().delete(`/api/dev-sessions/projects/${id}/session`);
+  });
+
+  it('a chart failure (image that cannot be pulled) leaves state failed and no release; a retry works', async () => {
+    const id = randomUUID();
+    const bad = await api().put(`/api/dev-sessions/projects/${id}/session?wait=true&timeoutSeconds=30`).send({
+      projectId: 'broken',
+      values: { containers: { preview: { image: { repository: 'registry.invalid/acme/preview', tag: '1' } } } },
+    });
+    expect(bad.status).toBe(201);
+    expect(bad.body.state).toBe('failed');
+    expect(bad.body.lastError).toMatch(/helm upgrade/);
+    expect(bad.body.lastError).toMatch(/timed out|context deadline|failed/i);
+    expect(await releases(id)).toEqual([]);
+
+    const retry = await api().put(`/api/dev-sessions/projects/${id}/session?wait=true`).send({ projectId: 'broken' });
+    expect(retry.status).toBe(200);
+    expect(retry.body.state).toBe('ready');
+    expect(retry.body.lastError).toBeUndefined();
+    const rels = await releases(id);
+    expect(rels.map((r: any) => r.status)).toEqual(['deployed']);
+    await api().delete(`/api/dev-sessions/projects/${id}/session`);
+  });
+
+  it('dry run renders what would be created and creates nothing', async () => {
+    const id = randomUUID();
+    const res = await api().put(`/api/dev-sessions/projects/${id}/session?dryRun=true`).send({ projectId: 'dry' });
+    expect(res.status).toBe(200);
+    expect(res.body.objects).toEqual(expect.arrayContaining([
+      'Deployment/dev-session', 'Service/dev-session-preview', 'PersistentVolumeClaim/dev-session-workspace',
+    ]));
+    expect((await api().get(`/api/dev-sessions/projects/${id}/session`)).status).toBe(404);
+    expect((await kubectl(['get', 'namespace', id])).stderr).toContain('NotFound');
+  });
+
+  it('reports a crash-looping container in the live status', async () => {
+    const id = randomUUID();
+    const res = await api().put(`/api/dev-sessions/projects/${id}/session?timeoutSeconds=30`).send({
+      projectId: 'crashy',
+      values: { podAnnotations: { 'sim.dev-sessions.io/fail': 'chat=CrashLoopBackOff' } },
+    });
+    expect(res.status).toBe(201);
+    const status = await waitFor('the crash loop in the status', async () => {
+      const s = await api().get(`/api/dev-sessions/projects/${id}/session/status`);
+      const chat = s.body.containers?.find((c: any) => c.name === 'chat');
+      return chat?.reason === 'CrashLoopBackOff' && s.body;
+    }, 60_000, 500);
+    const chat = status.containers.find((c: any) => c.name === 'chat');
+    expect(chat).toMatchObject({ ready: false, state: 'waiting', reason: 'CrashLoopBackOff' });
+    expect(chat.restartCount).toBeGreaterThan(0);
+    expect(status.endpoints.chat.ready).toBe(false);
+    expect(status.endpoints.preview.ready).toBe(true);
+    // the crash loop never gets ready: helm --wait gives up, rolls back, and the session fails
+    expect((await api().delete(`/api/dev-sessions/projects/${id}/session`)).status).toBe(204);
+  });
+});

@@ -1,0 +1,149 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import execa from 'execa';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Where the chart comes from. */
+export type ChartSource =
+  | { kind: 'path'; path: string }
+  | { kind: 'ref'; ref: string; repository?: string; version?: string };
+
+/** An error from a helm run, carrying helm's own message. */
+export class HelmError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'HelmError';
+  }
+}
+
+/** Finds helm: explicit binary, then PATH, then the copy unpacked by this repository's tools. */
+export function findHelm(configured?: string): string {
+  if (configured) return configured;
+  if (process.env.DEV_SESSIONS_HELM) return process.env.DEV_SESSIONS_HELM;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && fs.existsSync(path.join(dir, 'helm'))) return path.join(dir, 'helm');
+  }
+  const cache = process.env.DEV_SESSIONS_CACHE ?? path.join(os.homedir(), '.cache', 'dev-sessions');
+  const tools = path.join(cache, 'tools');
+  if (fs.existsSync(tools)) {
+    const dirs = fs.readdirSync(tools).filter(d => d.startsWith('kubectl-layer-')).sort().reverse();
+    for (const d of dirs) {
+      if (fs.existsSync(path.join(tools, d, 'helm'))) return path.join(tools, d, 'helm');
+    }
+  }
+  return 'helm';
+}
+
+export interface HelmOptions {
+  binary: string;
+  /** kubeconfig file helm talks to the cluster with. */
+  kubeconfigPath: () => string;
+  logger: LoggerService;
+}
+
+/**
+ * Runs the real helm binary. Arguments are always an array (never a shell string) and values
+ * always go through a temporary file (`-f`), never `--set`, so no user string is interpreted.
+ */
+export class Helm {
+  constructor(private readonly opts: HelmOptions) {}
+
+  private async run(args: string[], timeoutMs: number, onLine?: (line: string) => void) {
+    const child = execa(this.opts.binary, args, {
+      env: { KUBECONFIG: this.opts.kubeconfigPath(), HELM_NO_PLUGINS: '1' },
+      extendEnv: true,
+      timeout: timeoutMs,
+      reject: false,
+      all: true,
+    });
+    if (onLine) {
+      child.all?.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) onLine(line.trim());
+      });
+    }
+    const r = await child;
+    if (r.failed || r.exitCode !== 0) {
+      const stderr = (r.stderr || r.stdout || '').trim();
+      const reason = r.timedOut ? `timed out after ${timeoutMs / 1000}s` : `exited with ${r.exitCode}`;
+      throw new HelmError(
+        `helm ${args[0]} ${reason}: ${stderr || r.command}`,
+        stderr,
+        r.exitCode ?? -1,
+      );
+    }
+    return r.stdout;
+  }
+
+  private withValuesFile<T>(values: object, fn: (file: string) => Promise<T>): Promise<T> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-session-values-'));
+    const file = path.join(dir, 'values.json');
+    fs.writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
+    return fn(file).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+
+  private chartArgs(chart: ChartSource): string[] {
+    if (chart.kind === 'path') return [chart.path];
+    const args = [chart.ref];
+    if (chart.repository) args.push('--repo', chart.repository);
+    if (chart.version) args.push('--version', chart.version);
+    return args;
+  }
+
+  /** `helm upgrade --install --atomic --wait`: on failure Helm rolls back (or uninstalls). */
+  async upgradeInstall(o: {
+    release: string;
+    namespace: string;
+    chart: ChartSource;
+    values: object;
+    timeoutSeconds: number;
+    onLine?: (line: string) => void;
+  }): Promise<void> {
+    await this.withValuesFile(o.values, file =>
+      this.run(
+        [
+          'upgrade', '--install', o.release, ...this.chartArgs(o.chart),
+          '--namespace', o.namespace,
+          '-f', file,
+          '--atomic', '--wait', '--timeout', `${o.timeoutSeconds}s`,
+          '--history-max', '5',
+        ],
+        (o.timeoutSeconds + 60) * 1000,
+        o.onLine,
+      ),
+    );
+  }
+
+  /** `helm template`: what would be created, without a cluster change. */
+  async template(o: { release: string; namespace: string; chart: ChartSource; values: object }): Promise<string> {
+    return this.withValuesFile(o.values, file =>
+      this.run(['template', o.release, ...this.chartArgs(o.chart), '--namespace', o.namespace, '-f', file], 60_000),
+    );
+  }
+
+  /** Release status, or undefined when there is no such release. */
+  async status(release: string, namespace: string): Promise<{ status: string; revision: number } | undefined> {
+    try {
+      const out = await this.run(['status', release, '--namespace', namespace, '-o', 'json'], 30_000);
+      const j = JSON.parse(out);
+      return { status: j.info?.status, revision: j.version };
+    } catch (e) {
+      if (e instanceof HelmError && /not found/i.test(e.stderr)) return undefined;
+      throw e;
+    }
+  }
+
+  /** `helm uninstall --wait`; succeeds when the release is already gone. */
+  async uninstall(release: string, namespace: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.run(['uninstall', release, '--namespace', namespace, '--wait', '--timeout', `${timeoutSeconds}s`], (timeoutSeconds + 30) * 1000);
+    } catch (e) {
+      if (e instanceof HelmError && /not found/i.test(e.stderr)) return;
+      throw e;
+    }
+  }
+}

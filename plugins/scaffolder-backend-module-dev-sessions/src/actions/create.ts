@@ -1,0 +1,114 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { DEV_SESSION_SIZES, DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { randomUUID } from 'node:crypto';
+import { ActionDeps } from './client';
+import { examples } from './create.examples';
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/**
+ * `dev-session:create`: get-or-create the dev session of a project through the dev-sessions
+ * backend. Idempotent: a re-run (or a retried task) returns the existing session.
+ * @public
+ */
+export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs?: number }) {
+  return createTemplateAction({
+    id: 'dev-session:create',
+    description:
+      'Gets or creates the dev session of a project (Helm chart with preview, chat and VS Code) and outputs its URLs',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        projectUuid: z =>
+          z.string().uuid('projectUuid must be a UUID').optional()
+            .describe('Project UUID; generated when absent. Names the namespace.'),
+        projectId: z => z.string().min(1).max(100).optional().describe('Project id or name (default: the UUID)'),
+        owner: z => z.string().optional().describe('Owner entity ref (default: the user running the task)'),
+        size: z => z.enum(DEV_SESSION_SIZES).optional().describe('Size preset: small, medium or large'),
+        values: z => z.record(z.string(), z.unknown()).optional().describe('Extra chart values, checked against the chart schema'),
+        wait: z => z.boolean().default(true).describe('Wait until the session is ready (default true)'),
+        timeoutSeconds: z => z.number().int().min(30).max(3600).optional().describe('Helm timeout in seconds'),
+      },
+      output: {
+        projectUuid: z => z.string(),
+        namespace: z => z.string(),
+        releaseName: z => z.string(),
+        previewUrl: z => z.string(),
+        chatUrl: z => z.string(),
+        vscodeUrl: z => z.string(),
+        entityRef: z => z.string(),
+        state: z => z.string(),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const projectUuid =
+        input.projectUuid?.toLowerCase() ??
+        (await ctx.checkpoint({ key: 'dev-session.project-uuid', fn: () => randomUUID() }));
+      const request = {
+        projectId: input.projectId,
+        owner: input.owner ?? ctx.user?.ref,
+        size: input.size,
+        values: input.values,
+      };
+      const token = await deps.token(await ctx.getInitiatorCredentials());
+
+      const outputSession = (s: DevSession) => {
+        ctx.output('projectUuid', s.projectUuid);
+        ctx.output('namespace', s.namespace);
+        ctx.output('releaseName', s.releaseName);
+        ctx.output('previewUrl', s.endpoints.preview.url);
+        ctx.output('chatUrl', s.endpoints.chat.url);
+        ctx.output('vscodeUrl', s.endpoints.vscode.url);
+        ctx.output('entityRef', s.entityRef);
+        ctx.output('state', s.state);
+      };
+
+      if (ctx.isDryRun) {
+        const r = await deps.client.dryRun(projectUuid, request, { token });
+        ctx.logger.info(`Dry run: would install release ${r.session.releaseName} in namespace ${r.session.namespace}`);
+        for (const o of r.objects) ctx.logger.info(`  would create ${o}`);
+        outputSession(r.session);
+        return;
+      }
+
+      const { session, created } = await ctx.checkpoint({
+        key: `dev-session.create.${projectUuid}`,
+        fn: async () => {
+          const r = await deps.client.getOrCreate(projectUuid, request, { token, timeoutSeconds: input.timeoutSeconds });
+          return { session: r.session as any, created: r.created };
+        },
+      });
+      ctx.logger.info(
+        created
+          ? `Creating the dev session of project ${projectUuid} in namespace ${session.namespace}`
+          : `Project ${projectUuid} already has a dev session (state ${session.state})`,
+      );
+
+      let current: DevSession = session;
+      if (input.wait !== false) {
+        const deadline = Date.now() + ((input.timeoutSeconds ?? 300) + 120) * 1000;
+        let lastState = '';
+        while (current.state === 'provisioning' || current.state === 'deleting') {
+          if (current.state !== lastState) {
+            ctx.logger.info(`Session state: ${current.state}`);
+            lastState = current.state;
+          }
+          if (Date.now() > deadline) throw new Error(`Timed out waiting for the dev session of project ${projectUuid}`);
+          if (ctx.signal?.aborted) throw new Error('Task cancelled');
+          await sleep(deps.pollIntervalMs ?? 2000);
+          current = await deps.client.get(projectUuid, { token });
+        }
+        if (current.state === 'failed') {
+          throw new Error(`The dev session of project ${projectUuid} failed: ${current.lastError ?? 'unknown error'}`);
+        }
+        ctx.logger.info(`Session state: ${current.state}`);
+      }
+      for (const role of ['preview', 'chat', 'vscode'] as const) {
+        ctx.logger.info(`${role}: ${current.endpoints[role].url}`);
+      }
+      outputSession(current);
+    },
+  });
+}
