@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureHelmAndKubectl } from './cluster/tools.ts';
+import { startPostgres, type Postgres } from './postgres.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const results = path.join(root, 'test-results');
@@ -64,8 +65,17 @@ if (process.env.DEV_SESSIONS_TEST_KUBECONFIG) {
   env.KUBECONFIG = line.replace(/^KUBECONFIG=/, '');
 }
 
+// 3. PostgreSQL for the store suites (SQLite needs nothing)
+let postgres: Postgres | undefined;
 try {
-  // 3. helm lint --strict of the chart (one check)
+  postgres = startPostgres();
+  env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING = postgres.connectionString;
+} catch (e) {
+  console.error(`ERROR: ${(e as Error).message}; the PostgreSQL store suites will fail.`);
+}
+
+try {
+  // 4. helm lint --strict of the chart (one check)
   step('helm lint --strict charts/dev-session');
   const lint = run(env.DEV_SESSIONS_HELM!, ['lint', '--strict', 'charts/dev-session', '-f', 'charts/dev-session/ci/lint-values.yaml'], env);
   if (lint.status === 0) passed++;
@@ -94,6 +104,7 @@ try {
     }
   }
 } finally {
+  postgres?.stop();
   if (startedCluster && !keepCluster) {
     step('Stopping the local cluster');
     spawnSync(process.execPath, [path.join(root, 'scripts/cluster/cluster.ts'), 'down'], { cwd: root, stdio: 'inherit' });

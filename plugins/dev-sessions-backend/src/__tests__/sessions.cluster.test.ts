@@ -2,7 +2,13 @@
  * The dev-sessions backend for real: the plugin inside startTestBackend, SQLite, the real helm
  * binary and the local cluster (./dev test provides KUBECONFIG and DEV_SESSIONS_HELM).
  */
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
+import {
+  createDevSessionCreateAction,
+  createDevSessionDeleteAction,
+} from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
 import { clusterEnv, helm, kubectl, kubectlJson, waitFor } from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -131,6 +137,31 @@ describe('dev sessions on the cluster', () => {
       'Deployment/dev-session', 'Service/dev-session-preview', 'PersistentVolumeClaim/dev-session-workspace',
     ]));
     expect((await api().get(`/api/dev-sessions/projects/${id}/session`)).status).toBe(404);
+    expect((await kubectl(['get', 'namespace', id])).stderr).toContain('NotFound');
+  });
+
+  it('creates and deletes through the scaffolder actions (action -> REST -> Helm)', async () => {
+    const port = (server.address() as { port: number }).port;
+    const client = new DevSessionsClient({
+      discovery: { getBaseUrl: async () => `http://127.0.0.1:${port}/api/dev-sessions` },
+    });
+    const deps = { client, token: async () => mockCredentials.user.token(), pollIntervalMs: 250 };
+    const id = randomUUID();
+    const ctx = createMockActionContext({ input: { projectUuid: id, projectId: 'from-template', size: 'small' } });
+    await createDevSessionCreateAction(deps).handler(ctx as any);
+    const out = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
+    expect(out).toMatchObject({ projectUuid: id, namespace: id, releaseName: 'dev-session', state: 'ready',
+      entityRef: `resource:default/dev-session-${id}` });
+    expect(out.vscodeUrl).toBe(`http://dev-session-vscode.${id}.svc.cluster.local:8080/`);
+    expect((await releases(id)).map((r: any) => r.status)).toEqual(['deployed']);
+
+    // a re-run of the same step returns the same session and installs nothing new
+    const again = createMockActionContext({ input: { projectUuid: id } });
+    await createDevSessionCreateAction(deps).handler(again as any);
+    expect(Object.fromEntries((again.output as jest.Mock).mock.calls).state).toBe('ready');
+    expect((await releases(id))[0].revision).toBe('1');
+
+    await createDevSessionDeleteAction(deps).handler(createMockActionContext({ input: { projectUuid: id } }) as any);
     expect((await kubectl(['get', 'namespace', id])).stderr).toContain('NotFound');
   });
 

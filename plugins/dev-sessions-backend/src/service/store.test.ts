@@ -1,0 +1,74 @@
+/*
+ * The session store on the real databases: SQLite and PostgreSQL (./dev test starts a private
+ * PostgreSQL 15 and sets BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING).
+ */
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { SessionStore, NewSession } from './store';
+
+jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+function newSession(uuid: string, owner = 'user:default/jane'): NewSession {
+  const ep = (r: string) => ({ url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`, path: `/${r}` });
+  return {
+    projectUuid: uuid, projectId: 'Über Projekt 2', owner, namespace: uuid, releaseName: 'dev-session',
+    chartVersion: '0.1.0', size: 'small', values: { storage: { history: { enabled: true } } },
+    endpoints: { preview: ep('preview'), chat: ep('chat'), vscode: ep('vscode') },
+  };
+}
+
+async function storeFor(id: Parameters<typeof databases.init>[0]) {
+  const knex = await databases.init(id);
+  return SessionStore.create({ getClient: async () => knex } as any);
+}
+
+describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
+  const uuid = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
+
+  it('inserts once per project and reads it back intact', async () => {
+    const store = await storeFor(databaseId);
+    expect(await store.insertIfAbsent(newSession(uuid))).toBe(true);
+    expect(await store.insertIfAbsent(newSession(uuid, 'user:default/other'))).toBe(false);
+    const s = await store.get(uuid);
+    expect(s).toMatchObject({
+      projectUuid: uuid, projectId: 'Über Projekt 2', owner: 'user:default/jane', state: 'provisioning',
+      size: 'small', values: { storage: { history: { enabled: true } } },
+      endpoints: { vscode: { url: `http://dev-session-vscode.${uuid}.svc.cluster.local/`, path: '/vscode' } },
+    });
+    expect(s!.lastError).toBeUndefined();
+    expect(Date.parse(s!.createdAt)).not.toBeNaN();
+  });
+
+  it('lets exactly one of 10 concurrent inserts for a project win', async () => {
+    const store = await storeFor(databaseId);
+    const results = await Promise.all(Array.from({ length: 10 }, () => store.insertIfAbsent(newSession(uuid))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.list()).toHaveLength(1);
+  });
+
+  it('transitions only from the expected states, so one caller wins a retry', async () => {
+    const store = await storeFor(databaseId);
+    await store.insertIfAbsent(newSession(uuid));
+    expect(await store.transition(uuid, ['provisioning'], 'failed', { lastError: 'helm: timed out' })).toBe(true);
+    expect((await store.get(uuid))!.lastError).toBe('helm: timed out');
+    const wins = await Promise.all([1, 2, 3].map(() => store.transition(uuid, ['failed'], 'provisioning', { lastError: null })));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect(await store.transition(uuid, ['failed'], 'ready')).toBe(false);
+    expect(await store.transition(uuid, ['provisioning'], 'ready', { lastError: null })).toBe(true);
+    const s = await store.get(uuid);
+    expect(s!.state).toBe('ready');
+    expect(s!.lastError).toBeUndefined();
+  });
+
+  it('lists by owner and deletes', async () => {
+    const store = await storeFor(databaseId);
+    await store.insertIfAbsent(newSession(uuid));
+    await store.insertIfAbsent(newSession('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'group:default/team'));
+    expect((await store.list({ owner: 'group:default/team' })).map(s => s.projectUuid)).toEqual(['7c9e6679-7425-40de-944b-e07fc1f90ae7']);
+    expect(await store.list()).toHaveLength(2);
+    expect(await store.delete(uuid)).toBe(true);
+    expect(await store.delete(uuid)).toBe(false);
+    expect(await store.get(uuid)).toBeUndefined();
+  });
+});
