@@ -1,10 +1,9 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { startTestBackend } from '@backstage/backend-test-utils';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { catalogModuleDevSessions } from './module';
 
 describe('catalogModuleDevSessions', () => {
-  it('starts inside a backend with the catalog extension point', async () => {
-    const logger = mockServices.logger.mock();
+  it('starts inside a backend and adds the dev-sessions entity provider', async () => {
     const extensionPoint = {
       addEntityProvider: jest.fn(),
       addProcessor: jest.fn(),
@@ -13,10 +12,9 @@ describe('catalogModuleDevSessions', () => {
     };
     await startTestBackend({
       extensionPoints: [[catalogProcessingExtensionPoint, extensionPoint]],
-      features: [catalogModuleDevSessions, logger.factory],
+      features: [catalogModuleDevSessions],
     });
-    expect(logger.info).toHaveBeenCalledWith(
-      'dev-sessions catalog module started',
-    );
+    const providers = extensionPoint.addEntityProvider.mock.calls.flat();
+    expect(providers.map((p: any) => p.getProviderName())).toEqual(['dev-sessions']);
   });
 });

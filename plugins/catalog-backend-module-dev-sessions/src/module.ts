@@ -1,11 +1,20 @@
 import {
   coreServices,
   createBackendModule,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
+import {
+  DEV_SESSIONS_EVENT_TOPIC,
+  DevSessionsClient,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionChange, DevSessionEntityProvider } from './DevSessionEntityProvider';
 
 /**
- * Catalog module that keeps one catalog entity per dev-session project.
+ * Catalog module that keeps one Resource entity (type dev-session) per dev-session project.
+ * Schedule: `devSessions.catalog.schedule` (default every 10 minutes); changes arrive at once
+ * through the events service.
  *
  * @public
  */
@@ -15,11 +24,43 @@ export const catalogModuleDevSessions = createBackendModule({
   register(reg) {
     reg.registerInit({
       deps: {
+        config: coreServices.rootConfig,
         logger: coreServices.logger,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        scheduler: coreServices.scheduler,
+        events: eventsServiceRef,
         catalog: catalogProcessingExtensionPoint,
       },
-      async init({ logger }) {
-        logger.info('dev-sessions catalog module started');
+      async init({ config, logger, auth, discovery, scheduler, events, catalog }) {
+        const client = new DevSessionsClient({ discovery });
+        const scheduleConfig = config.getOptionalConfig('devSessions.catalog.schedule');
+        const schedule = scheduler.createScheduledTaskRunner(
+          scheduleConfig
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
+            : { frequency: { minutes: 10 }, timeout: { minutes: 2 }, initialDelay: { seconds: 5 } },
+        );
+        const provider = new DevSessionEntityProvider({
+          logger,
+          schedule,
+          source: {
+            list: async () => {
+              const { token } = await auth.getPluginRequestToken({
+                onBehalfOf: await auth.getOwnServiceCredentials(),
+                targetPluginId: 'dev-sessions',
+              });
+              return client.list({}, { token });
+            },
+          },
+        });
+        catalog.addEntityProvider(provider);
+        await events.subscribe({
+          id: 'catalog-dev-sessions',
+          topics: [DEV_SESSIONS_EVENT_TOPIC],
+          onEvent: async ({ eventPayload }) => {
+            await provider.onChange(eventPayload as DevSessionChange);
+          },
+        });
       },
     });
   },

@@ -2,7 +2,8 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { devSessionPermissions } from '@internal/backstage-plugin-dev-sessions-common';
+import { DEV_SESSIONS_EVENT_TOPIC, devSessionPermissions } from '@internal/backstage-plugin-dev-sessions-common';
+import { eventsServiceRef } from '@backstage/plugin-events-node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { devSessionResourceRef, devSessionRules } from './permissions';
@@ -41,8 +42,9 @@ export const devSessionsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
+        events: eventsServiceRef,
       },
-      async init({ config, logger, database, httpAuth, httpRouter, permissions, permissionsRegistry, scheduler }) {
+      async init({ config, logger, database, httpAuth, httpRouter, permissions, permissionsRegistry, scheduler, events }) {
         const settings = readSettings(config, findRepoRoot());
         const target = resolveCluster(config);
         const cluster = target && new Cluster(target);
@@ -55,6 +57,13 @@ export const devSessionsPlugin = createBackendPlugin({
         });
         const store = await SessionStore.create(database);
         const service = new DevSessionsService({ store, helm, cluster, logger, settings });
+
+        // every change goes out as an event, so the catalog module can update the entity at once
+        service.onChange(change => {
+          events.publish({ topic: DEV_SESSIONS_EVENT_TOPIC, eventPayload: change }).catch(e =>
+            logger.warn(`Could not publish dev-session change: ${e}`),
+          );
+        });
 
         permissionsRegistry.addResourceType({
           resourceRef: devSessionResourceRef,

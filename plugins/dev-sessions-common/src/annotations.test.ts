@@ -43,3 +43,32 @@ describe('dev-sessions-common', () => {
     expect(defaultExport.DEV_SESSION_ROLES).toEqual(DEV_SESSION_ROLES);
   });
 });
+
+import { devSessionEntityName, devSessionEntityRef } from './entity';
+
+describe('devSessionEntityName', () => {
+  const uuid = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
+  const valid = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  it.each([
+    ['Checkout Service', `checkout-service-${uuid}`],
+    ['Über Projekt №2 — ß', `uber-projekt-no2-${uuid}`],
+    ['日本語のプロジェクト', `dev-session-${uuid}`],
+    ['  --weird__name!!  ', `weird-name-${uuid}`],
+    ['a'.repeat(300), `${'a'.repeat(26)}-${uuid}`],
+    ['$(rm -rf /); DROP TABLE', `rm-rf-drop-table-${uuid}`],
+    [uuid, `dev-session-${uuid}`],
+    [uuid.toUpperCase(), `dev-session-${uuid}`],
+    ['', `dev-session-${uuid}`],
+  ])('derives a valid, stable name from %p', (projectId, expected) => {
+    const name = devSessionEntityName(projectId, uuid);
+    expect(name.length).toBeLessThanOrEqual(63);
+    expect(name).toMatch(valid);
+    expect(devSessionEntityName(projectId, uuid)).toBe(name);
+    expect(name).toBe(expected);
+  });
+
+  it('keeps the full UUID and makes a ref', () => {
+    expect(devSessionEntityRef('Checkout', uuid)).toBe(`resource:default/checkout-${uuid}`);
+    expect(devSessionEntityName('Checkout', uuid.toUpperCase())).toContain(uuid);
+  });
+});

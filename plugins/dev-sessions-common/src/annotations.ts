@@ -20,3 +20,10 @@ export const PROJECT_UUID_PATTERN =
 export function isProjectUuid(value: unknown): value is string {
   return typeof value === 'string' && PROJECT_UUID_PATTERN.test(value);
 }
+
+/**
+ * Events-service topic on which the dev-sessions backend publishes every change of a session:
+ * `{ type: 'upsert', session }` or `{ type: 'delete', projectUuid, entityRef }`.
+ * @public
+ */
+export const DEV_SESSIONS_EVENT_TOPIC = 'dev-sessions.changed';

@@ -7,6 +7,7 @@ export * from './types';
 export * from './annotations';
 export * from './permissions';
 export * from './client';
+export * from './entity';
 
 import * as common from './common';
 

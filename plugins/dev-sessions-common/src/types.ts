@@ -42,6 +42,8 @@ export interface DevSession {
   endpoints: Record<DevSessionRole, DevSessionEndpoint>;
   /** Catalog entity ref of the session's Resource entity. */
   entityRef: string;
+  /** Name of the Kubernetes cluster the session runs on. */
+  cluster: string;
   createdAt: string;
   updatedAt: string;
 }

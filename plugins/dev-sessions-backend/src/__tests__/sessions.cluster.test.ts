@@ -44,7 +44,7 @@ describe('dev sessions on the cluster', () => {
     expect(res.body).toMatchObject({
       projectUuid: uuid, projectId: 'checkout service', namespace: uuid, releaseName: 'dev-session',
       state: 'ready', size: 'small', owner: 'user:default/mock',
-      entityRef: `resource:default/dev-session-${uuid}`,
+      entityRef: `resource:default/checkout-service-${uuid}`, cluster: expect.any(String),
     });
     expect(res.body.endpoints.vscode.url).toBe(`http://dev-session-vscode.${uuid}.svc.cluster.local:8080/`);
 
@@ -151,7 +151,7 @@ describe('dev sessions on the cluster', () => {
     await createDevSessionCreateAction(deps).handler(ctx as any);
     const out = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
     expect(out).toMatchObject({ projectUuid: id, namespace: id, releaseName: 'dev-session', state: 'ready',
-      entityRef: `resource:default/dev-session-${id}` });
+      entityRef: `resource:default/from-template-${id}` });
     expect(out.vscodeUrl).toBe(`http://dev-session-vscode.${id}.svc.cluster.local:8080/`);
     expect((await releases(id)).map((r: any) => r.status)).toEqual(['deployed']);
 

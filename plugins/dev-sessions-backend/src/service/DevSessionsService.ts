@@ -13,6 +13,7 @@ import {
   DevSessionRole,
   DevSessionSize,
   DevSessionStatus,
+  devSessionEntityRef,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import Ajv, { ValidateFunction } from 'ajv';
 import * as fs from 'node:fs';
@@ -98,7 +99,7 @@ const CHART_PATHS: Record<DevSessionRole, string> = { preview: '/preview', chat:
 /** A change of a session, for listeners such as the catalog entity provider. */
 export type SessionChange =
   | { type: 'upsert'; session: DevSession }
-  | { type: 'delete'; projectUuid: string };
+  | { type: 'delete'; projectUuid: string; entityRef: string };
 
 /** Options of one get-or-create call. */
 export interface GetOrCreateOptions {
@@ -163,14 +164,9 @@ export class DevSessionsService {
     return this.deps.cluster;
   }
 
-  /** The entity ref of a session's catalog entity. */
-  static entityRef(projectUuid: string): string {
-    return `resource:default/dev-session-${projectUuid}`;
-  }
-
   private toPublic(s: StoredSession): DevSession {
     const { values: _values, ...rest } = s;
-    return { ...rest, entityRef: DevSessionsService.entityRef(s.projectUuid) };
+    return { ...rest, entityRef: devSessionEntityRef(s.projectId, s.projectUuid), cluster: this.clusterName };
   }
 
   private fullname(): string {
@@ -256,7 +252,8 @@ export class DevSessionsService {
         size: req.size,
         state: 'provisioning',
         endpoints: this.endpoints(req.projectUuid, values),
-        entityRef: DevSessionsService.entityRef(req.projectUuid),
+        entityRef: devSessionEntityRef(req.projectId, req.projectUuid),
+        cluster: this.clusterName,
         createdAt: now,
         updatedAt: now,
       },
@@ -284,7 +281,7 @@ export class DevSessionsService {
         }
         if (existing.state === 'failed') {
           const won = await this.deps.store.transition(req.projectUuid, ['failed'], 'provisioning', {
-            lastError: null, size: req.size, values: req.values, projectId: req.projectId,
+            lastError: null, size: req.size, values: req.values,
           });
           if (won) this.startProvisioning(req, values, timeoutSeconds, opts.onProgress);
         }
@@ -386,7 +383,7 @@ export class DevSessionsService {
       throw e;
     }
     await this.deps.store.delete(projectUuid);
-    this.emit({ type: 'delete', projectUuid });
+    this.emit({ type: 'delete', projectUuid, entityRef: devSessionEntityRef(s.projectId, projectUuid) });
     this.deps.logger.info(`Deleted dev session of project ${projectUuid}`);
     return true;
   }

@@ -32,7 +32,7 @@ type Row = {
 };
 
 /** A stored session plus the values it was created with. */
-export type StoredSession = Omit<DevSession, 'entityRef'> & { values: Record<string, unknown> };
+export type StoredSession = Omit<DevSession, 'entityRef' | 'cluster'> & { values: Record<string, unknown> };
 
 export type NewSession = Omit<StoredSession, 'createdAt' | 'updatedAt' | 'state' | 'lastError'>;
 

@@ -17,7 +17,7 @@ function session(projectUuid: string, state: DevSession['state'], extra: Partial
     projectUuid, projectId: 'p', owner: 'user:default/mock', namespace: projectUuid,
     releaseName: 'dev-session', chartVersion: '0.1.0', size: 'medium', state,
     endpoints: { preview: ep('preview', 3000), chat: ep('chat', 3001), vscode: ep('vscode', 8080) },
-    entityRef: `resource:default/dev-session-${projectUuid}`,
+    entityRef: `resource:default/dev-session-${projectUuid}`, cluster: 'local',
     createdAt: '2026-11-24T00:00:00.000Z', updatedAt: '2026-11-24T00:00:00.000Z', ...extra,
   };
 }
