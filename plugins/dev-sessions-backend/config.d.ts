@@ -60,6 +60,18 @@ export interface Config {
       /** Kubeconfig context to use with `kubeconfig`. */
       context?: string;
     };
+    /** The catalog entities of the sessions (catalog-backend-module-dev-sessions). */
+    catalog?: {
+      /**
+       * Schedule of the full refresh, in Backstage's schedule format. Default: every 10 minutes.
+       * Changes also arrive at once through the events service.
+       */
+      schedule?: {
+        frequency: { cron: string } | { minutes?: number; hours?: number; seconds?: number } | string;
+        timeout: { minutes?: number; seconds?: number } | string;
+        initialDelay?: { minutes?: number; seconds?: number } | string;
+      };
+    };
     /** Periodic reconciliation of stored state with the cluster. */
     reconcile?: {
       /** Interval in seconds. Default 60. */

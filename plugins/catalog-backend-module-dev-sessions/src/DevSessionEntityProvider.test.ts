@@ -43,6 +43,12 @@ describe('sessionToEntity', () => {
     ]);
   });
 
+  it('is a dependencyOf the project component when one is given', () => {
+    const e = sessionToEntity(session(A, 'x', { component: 'component:default/checkout' }));
+    expect(e.spec!.dependencyOf).toEqual(['component:default/checkout']);
+    expect(sessionToEntity(session(A, 'x')).spec!.dependencyOf).toBeUndefined();
+  });
+
   it('keeps a failed session, with its state and error visible', () => {
     const e = sessionToEntity(session(A, 'x', { state: 'failed', lastError: 'helm upgrade timed out' }));
     expect(e.metadata.annotations!['dev-sessions.io/state']).toBe('failed');

@@ -62,6 +62,7 @@ export function sessionToEntity(s: DevSession): Entity {
       type: DEV_SESSION_ENTITY_TYPE,
       owner: s.owner,
       lifecycle: 'production',
+      ...(s.component ? { dependencyOf: [s.component] } : {}),
     },
   };
 }

@@ -9,6 +9,7 @@ export interface DevSessionsDiscovery {
 export interface DevSessionCreateRequest {
   projectId?: string;
   owner?: string;
+  component?: string;
   size?: DevSessionSize;
   values?: Record<string, unknown>;
 }

@@ -33,6 +33,8 @@ export interface DevSession {
   projectId: string;
   /** Owner entity ref, for example `user:default/jane`. */
   owner: string;
+  /** The project's catalog component, when given; the session's entity is a dependencyOf it. */
+  component?: string;
   namespace: string;
   releaseName: string;
   chartVersion: string;

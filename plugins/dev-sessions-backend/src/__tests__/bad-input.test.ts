@@ -67,6 +67,7 @@ const cases: Case[] = [
   ['an owner that is not an entity ref', UUID, { owner: 'jane' }, /Invalid owner: must be a user or group entity ref/],
   ['an owner with , and =', UUID, { owner: 'user:default/a,b=c' }, /Invalid owner/],
   ['a 10 kB owner', UUID, { owner: `user:default/${big}` }, /Invalid owner/],
+  ['a component that is not a component ref', UUID, { component: 'group:default/x' }, /Invalid component: must be a component entity ref/],
   ['an unknown size', UUID, { size: 'huge' }, /Invalid size: must be one of small, medium, large/],
   ['size as a number', UUID, { size: 3 }, /Invalid size/],
   ['values as a string', UUID, { values: 'replicas=2' }, /Invalid values: must be an object/],

@@ -13,7 +13,7 @@ function newSession(uuid: string, owner = 'user:default/jane'): NewSession {
   const ep = (r: string) => ({ url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`, path: `/${r}` });
   return {
     projectUuid: uuid, projectId: 'Über Projekt 2', owner, namespace: uuid, releaseName: 'dev-session',
-    chartVersion: '0.1.0', size: 'small', values: { storage: { history: { enabled: true } } },
+    chartVersion: '0.1.0', size: 'small', component: 'component:default/checkout', values: { storage: { history: { enabled: true } } },
     endpoints: { preview: ep('preview'), chat: ep('chat'), vscode: ep('vscode') },
   };
 }
@@ -33,6 +33,7 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
     const s = await store.get(uuid);
     expect(s).toMatchObject({
       projectUuid: uuid, projectId: 'Über Projekt 2', owner: 'user:default/jane', state: 'provisioning',
+      component: 'component:default/checkout',
       size: 'small', values: { storage: { history: { enabled: true } } },
       endpoints: { vscode: { url: `http://dev-session-vscode.${uuid}.svc.cluster.local/`, path: '/vscode' } },
     });

@@ -14,6 +14,7 @@ type Row = {
   project_uuid: string;
   project_id: string;
   owner: string;
+  component_ref?: string | null;
   namespace: string;
   release_name: string;
   chart_version: string;
@@ -45,6 +46,7 @@ function toSession(r: Row): StoredSession {
     projectUuid: r.project_uuid,
     projectId: r.project_id,
     owner: r.owner,
+    component: r.component_ref ?? undefined,
     namespace: r.namespace,
     releaseName: r.release_name,
     chartVersion: r.chart_version,
@@ -83,6 +85,7 @@ export class SessionStore {
       project_uuid: s.projectUuid,
       project_id: s.projectId,
       owner: s.owner,
+      component_ref: s.component ?? null,
       namespace: s.namespace,
       release_name: s.releaseName,
       chart_version: s.chartVersion,

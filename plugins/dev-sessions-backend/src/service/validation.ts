@@ -10,6 +10,7 @@ export interface CreateSessionRequest {
   projectUuid: string;
   projectId: string;
   owner: string;
+  component?: string;
   size: DevSessionSize;
   values: Record<string, unknown>;
 }
@@ -55,6 +56,17 @@ export function validateOwner(value: unknown): string {
   return value;
 }
 
+const COMPONENT_REF_PATTERN =
+  /^component:(?:[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9])?\/)?[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+
+export function validateComponent(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !COMPONENT_REF_PATTERN.test(value)) {
+    fail('component', 'must be a component entity ref such as component:default/checkout');
+  }
+  return value;
+}
+
 export function validateSize(value: unknown): DevSessionSize {
   if (typeof value !== 'string' || !(DEV_SESSION_SIZES as readonly string[]).includes(value)) {
     fail('size', `must be one of ${DEV_SESSION_SIZES.join(', ')}`);
@@ -95,7 +107,7 @@ export function validateCreateRequest(
     fail('body', 'must be a JSON object');
   }
   const b = (body ?? {}) as Record<string, unknown>;
-  const allowed = ['projectId', 'owner', 'size', 'values'];
+  const allowed = ['projectId', 'owner', 'component', 'size', 'values'];
   for (const key of Object.keys(b)) {
     if (!allowed.includes(key)) fail(key, `is not a known field (known: ${allowed.join(', ')})`);
   }
@@ -107,6 +119,7 @@ export function validateCreateRequest(
     projectUuid: uuid,
     projectId: validateProjectId(b.projectId ?? uuid),
     owner: validateOwner(owner),
+    component: validateComponent(b.component),
     size: validateSize(b.size ?? defaults.size),
     values: validateValues(b.values),
   };

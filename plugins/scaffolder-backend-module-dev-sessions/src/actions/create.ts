@@ -25,6 +25,7 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
             .describe('Project UUID; generated when absent. Names the namespace.'),
         projectId: z => z.string().min(1).max(100).optional().describe('Project id or name (default: the UUID)'),
         owner: z => z.string().optional().describe('Owner entity ref (default: the user running the task)'),
+        component: z => z.string().optional().describe("The project's component entity ref; the session's catalog entity becomes a dependencyOf it"),
         size: z => z.enum(DEV_SESSION_SIZES).optional().describe('Size preset: small, medium or large'),
         values: z => z.record(z.string(), z.unknown()).optional().describe('Extra chart values, checked against the chart schema'),
         wait: z => z.boolean().default(true).describe('Wait until the session is ready (default true)'),
@@ -49,6 +50,7 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
       const request = {
         projectId: input.projectId,
         owner: input.owner ?? ctx.user?.ref,
+        component: input.component || undefined,
         size: input.size,
         values: input.values,
       };
