@@ -2,7 +2,10 @@ import { screen } from '@testing-library/react';
 import {
   createExtensionTester,
   renderInTestApp,
+  TestApiProvider,
 } from '@backstage/frontend-test-utils';
+import { DevSessionsApiError } from '@internal/backstage-plugin-dev-sessions-common';
+import { devSessionsApiRef } from './api';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { devSessionEntityCard, isDevSessionAvailable } from './plugin';
 import plugin from './index';
@@ -20,7 +23,7 @@ const entity = {
 };
 
 describe('dev-sessions frontend plugin', () => {
-  it('is the default export and holds the entity card', () => {
+  it('is the default export and holds the API and the entity card', () => {
     expect(plugin.id).toBe('dev-sessions');
   });
 
@@ -33,12 +36,20 @@ describe('dev-sessions frontend plugin', () => {
 
   it('renders the entity card extension', async () => {
     const element = createExtensionTester(devSessionEntityCard).reactElement();
+    const api = {
+      get: async () => {
+        throw new DevSessionsApiError('no session', 404);
+      },
+      status: jest.fn(),
+    };
     await renderInTestApp(
-      <EntityProvider entity={entity}>{element}</EntityProvider>,
+      <TestApiProvider apis={[[devSessionsApiRef, api]]}>
+        <EntityProvider entity={entity}>{element}</EntityProvider>
+      </TestApiProvider>,
     );
     expect(await screen.findByText('Dev session')).toBeInTheDocument();
     expect(
-      screen.getByText('Project 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10'),
+      await screen.findByText('Project 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10 has no dev session yet.'),
     ).toBeInTheDocument();
   });
 });

@@ -100,6 +100,8 @@ describe('dev sessions on the cluster', () => {
     expect(codes.filter(c => c === 201)).toHaveLength(1);
     expect(codes.filter(c => c === 200)).toHaveLength(9);
     expect(new Set(results.map(r => r.body.createdAt)).size).toBe(1);
+    // every caller asked to wait, so every one of them sees the finished session
+    expect(results.map(r => r.body.state)).toEqual(Array(10).fill('ready'));
     const rels = await releases(id);
     expect(rels).toHaveLength(1);
     expect(rels[0].revision).toBe('1');

@@ -307,7 +307,7 @@ export class DevSessionsService {
         break;
       }
     }
-    if (opts.wait) await this.inflight.get(req.projectUuid);
+    if (opts.wait) await this.waitSettled(req.projectUuid, (timeoutSeconds + 90) * 1000);
     const session = await this.deps.store.get(req.projectUuid);
     if (!session) throw new ConflictError(`The dev session of project ${req.projectUuid} was deleted meanwhile`);
     if (created) this.emit({ type: 'upsert', session: this.toPublic(session) });
@@ -347,9 +347,19 @@ export class DevSessionsService {
     this.inflight.set(req.projectUuid, run);
   }
 
-  /** Waits for a running provisioning of this project in this process, if any. */
-  async settled(projectUuid: string): Promise<void> {
-    await this.inflight.get(projectUuid);
+  /**
+   * Waits until the session is no longer `provisioning`: the provisioning may run in this call,
+   * in a concurrent request that won the insert a moment earlier, or in another backend replica.
+   */
+  private async waitSettled(projectUuid: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const running = this.inflight.get(projectUuid);
+      if (running) await running;
+      const s = await this.deps.store.get(projectUuid);
+      if (!s || s.state !== 'provisioning' || Date.now() > deadline) return;
+      await new Promise(r => setTimeout(r, 250));
+    }
   }
 
   async get(projectUuid: string): Promise<DevSession> {

@@ -1,6 +1,7 @@
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { DevSession, DevSessionsApiError } from '@internal/backstage-plugin-dev-sessions-common';
 import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import yaml from 'yaml';
 import { ActionDeps } from './client';
 import { createDevSessionCreateAction } from './create';
@@ -158,6 +159,7 @@ describe('action examples', () => {
   const { deps } = fakeDeps(['ready']);
   const actions = [createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 }), createDevSessionDeleteAction(deps)];
   const ajv = new Ajv({ strict: false });
+  addFormats(ajv);
   const cases = actions.flatMap(a => (a.examples ?? []).map(e => [a.id, e.description, e.example] as const));
 
   it('every action has examples', () => {

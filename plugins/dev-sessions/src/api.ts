@@ -1,0 +1,16 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+import type {
+  DevSession,
+  DevSessionStatus,
+} from '@internal/backstage-plugin-dev-sessions-common';
+
+/** What the dev session card needs from the backend. @public */
+export interface DevSessionsApi {
+  get(projectUuid: string): Promise<DevSession>;
+  status(projectUuid: string): Promise<DevSessionStatus>;
+}
+
+/** ApiRef of the dev-sessions client (DevSessionsClient over discoveryApi and fetchApi). @public */
+export const devSessionsApiRef = createApiRef<DevSessionsApi>({
+  id: 'plugin.dev-sessions.api',
+});
