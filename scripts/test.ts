@@ -65,7 +65,19 @@ if (process.env.DEV_SESSIONS_TEST_KUBECONFIG) {
   env.KUBECONFIG = line.replace(/^KUBECONFIG=/, '');
 }
 
-// 3. PostgreSQL for the store suites (SQLite needs nothing)
+// 3. Chromium for the end-to-end browser suite (Debian's package; playwright-core drives it)
+if (!process.env.CHROMIUM_PATH && !fs.existsSync('/usr/bin/chromium')) {
+  step('Installing Chromium (apt-get install chromium) for the browser tests');
+  if (process.getuid?.() === 0) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!fs.existsSync('/usr/bin/chromium')) {
+    console.error('ERROR: Chromium is missing (apt-get install chromium, or set CHROMIUM_PATH); the browser suite will fail.');
+  }
+}
+
+// 4. PostgreSQL for the store suites (SQLite needs nothing)
 let postgres: Postgres | undefined;
 try {
   postgres = startPostgres();
@@ -75,13 +87,13 @@ try {
 }
 
 try {
-  // 4. helm lint --strict of the chart (one check)
+  // 5. helm lint --strict of the chart (one check)
   step('helm lint --strict charts/dev-session');
   const lint = run(env.DEV_SESSIONS_HELM!, ['lint', '--strict', 'charts/dev-session', '-f', 'charts/dev-session/ci/lint-values.yaml'], env);
   if (lint.status === 0) passed++;
   else { failed++; failures.push('helm lint'); }
 
-  // 4. every Jest suite of every package
+  // 6. every Jest suite of every package
   step('Jest: all packages');
   const jestOut = path.join(results, 'jest.json');
   fs.rmSync(jestOut, { force: true });

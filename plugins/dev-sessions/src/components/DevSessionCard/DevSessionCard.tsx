@@ -248,7 +248,7 @@ export const DevSessionCard = () => {
           })}
         </TableBody>
       </Table>
-      <Box display="flex" style={{ gap: 8 }} mt={2} mb={1}>
+      <Box display="flex" style={{ gap: 8 }} mt={2} mb={1} data-testid="dev-session-links">
         {DEV_SESSION_ROLES.map(role => {
           const url = safeHttpUrl(status?.endpoints[role]?.url ?? session.endpoints[role]?.url);
           const ready = Boolean(status?.endpoints[role]?.ready) && session.state === 'ready';

@@ -1,0 +1,138 @@
+/*
+ * End to end in a real browser: Debian's Chromium driven by playwright-core against the whole
+ * app (`yarn start`) on the local cluster. Enters as guest, creates a session through the
+ * "Dev session" template in the UI, opens the entity page and waits for the card to show it
+ * ready with three enabled links; then makes a container crash-loop and checks the card shows
+ * it. Screenshots go to test-results/ (git-ignored).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { clusterEnv, repoRoot } from '../index';
+
+jest.setTimeout(900_000);
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const results = path.join(repoRoot, 'test-results');
+const TOKEN = `e2e-${randomUUID()}`;
+const APP = 'http://localhost:3000';
+const BACKEND = 'http://localhost:7007';
+
+let app: ChildProcess | undefined;
+let appLog = '';
+let browser: Browser;
+let page: Page;
+
+async function waitForHttp(url: string, ok: (status: number, body: string) => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (app?.exitCode !== null && app?.exitCode !== undefined) throw new Error(`the app exited (${app.exitCode}):\n${appLog.slice(-3000)}`);
+    try {
+      const r = await fetch(url);
+      if (ok(r.status, await r.text())) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise(r => setTimeout(r, 1000));
+  }
+  throw new Error(`timed out waiting for ${url}:\n${appLog.slice(-3000)}`);
+}
+
+async function api(method: string, p: string, body?: object) {
+  const r = await fetch(`${BACKEND}/api/dev-sessions${p}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : undefined };
+}
+
+beforeAll(async () => {
+  const env = clusterEnv();
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; ./dev test installs Debian's chromium`);
+  fs.mkdirSync(results, { recursive: true });
+  // a static token so the test can also drive the REST API, as automation would
+  const extraConfig = path.join(results, 'e2e-app-config.yaml');
+  fs.writeFileSync(extraConfig, `backend:\n  auth:\n    externalAccess:\n      - type: static\n        options:\n          token: ${TOKEN}\n          subject: e2e-test\n`);
+  const yarnJs = fs.readdirSync(path.join(repoRoot, '.yarn/releases')).find(f => f.endsWith('.cjs'))!;
+  app = spawn(process.execPath, [path.join(repoRoot, '.yarn/releases', yarnJs), 'start', '--config', path.join(repoRoot, 'app-config.yaml'), '--config', extraConfig], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'development', KUBECONFIG: env.kubeconfig, BROWSER: 'none', CI: 'true' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  app.stdout!.on('data', d => (appLog = (appLog + d).slice(-20000)));
+  app.stderr!.on('data', d => (appLog = (appLog + d).slice(-20000)));
+  await waitForHttp(`${BACKEND}/.backstage/health/v1/readiness`, (s, b) => s === 200 && b.includes('ok'), 300_000);
+  await waitForHttp(APP, s => s === 200, 300_000);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(APP);
+  await page.getByRole('button', { name: /enter/i }).click({ timeout: 120_000 });
+  await page.getByText('Catalog').first().waitFor({ timeout: 60_000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (app?.pid) {
+    try {
+      process.kill(-app.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+const cardState = () => page.getByTestId('session-state');
+
+describe('dev session card in a real browser', () => {
+  const uuid = randomUUID();
+
+  it('creates a session through the "Dev session" template and shows it ready with three links', async () => {
+    await page.goto(`${APP}/create/templates/default/dev-session`);
+    await page.getByLabel(/Project name/).first().fill('E2E Shop', { timeout: 120_000 });
+    await page.getByLabel(/Project UUID/).first().fill(uuid);
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    // the task page: wait for the step to finish and the output links to appear
+    await page.getByRole('link', { name: 'VS Code' }).waitFor({ timeout: 240_000 });
+    await page.screenshot({ path: path.join(results, 'e2e-template-run.png'), fullPage: true });
+
+    await page.goto(`${APP}/catalog/default/resource/e2e-shop-${uuid}`);
+    await cardState().getByText('ready').waitFor({ timeout: 120_000 });
+    for (const name of ['Preview', 'Chat', 'VS Code']) {
+      const link = page.getByTestId('dev-session-links').getByRole('link', { name, exact: true });
+      await link.waitFor({ timeout: 30_000 });
+      expect(await link.getAttribute('target')).toBe('_blank');
+      expect(await link.getAttribute('href')).toMatch(/^http:\/\/dev-session-/);
+    }
+    await page.screenshot({ path: path.join(results, 'e2e-card-ready.png'), fullPage: true });
+    expect((await api('DELETE', `/projects/${uuid}/session`)).status).toBe(204);
+  });
+
+  it('shows a crash-looping container with its reason, restarts and a hint', async () => {
+    const id = randomUUID();
+    const created = await api('PUT', `/projects/${id}/session?timeoutSeconds=45`, {
+      projectId: 'E2E Crashy',
+      owner: 'user:default/guest',
+      values: { podAnnotations: { 'sim.dev-sessions.io/fail': 'chat=CrashLoopBackOff' } },
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${APP}/catalog/default/resource/e2e-crashy-${id}`);
+    const chat = page.getByTestId('container-chat');
+    await chat.getByText('CrashLoopBackOff').waitFor({ timeout: 120_000 });
+    expect(await chat.textContent()).toMatch(/keeps crashing/);
+    expect(await page.getByTestId('dev-session-links').getByRole('button', { name: 'Chat', exact: true }).isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(results, 'e2e-card-crashloop.png'), fullPage: true });
+    await api('DELETE', `/projects/${id}/session`);
+  });
+});
