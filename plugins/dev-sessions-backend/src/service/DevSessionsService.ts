@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Cluster } from './cluster';
 import { ChartSource, Helm, HelmError } from './helm';
-import { SessionStore, StoredSession } from './store';
+import { NewSession, SessionStore, StoredSession } from './store';
 import { CreateSessionRequest } from './validation';
 
 /** Settings of the service, read from `devSessions` config. */
@@ -241,18 +241,11 @@ export class DevSessionsService {
     });
     const objects = [...manifests.matchAll(/^kind: (\S+)\n(?:.*\n)*?metadata:\n\s+name: (\S+)/gm)].map(m => `${m[1]}/${m[2]}`);
     const now = new Date().toISOString();
+    const { values: _v, ...planned } = this.newSession(req, values);
     return {
       session: {
-        projectUuid: req.projectUuid,
-        projectId: req.projectId,
-        owner: req.owner,
-        component: req.component,
-        namespace: req.projectUuid,
-        releaseName: this.deps.settings.releaseName,
-        chartVersion: this.deps.settings.chartVersion,
-        size: req.size,
+        ...planned,
         state: 'provisioning',
-        endpoints: this.endpoints(req.projectUuid, values),
         entityRef: devSessionEntityRef(req.projectId, req.projectUuid),
         cluster: this.clusterName,
         createdAt: now,
@@ -260,6 +253,22 @@ export class DevSessionsService {
       },
       manifests,
       objects,
+    };
+  }
+
+  /** The stored form of a new session for a request. */
+  private newSession(req: CreateSessionRequest, values: Record<string, unknown>): NewSession {
+    return {
+      projectUuid: req.projectUuid,
+      projectId: req.projectId,
+      owner: req.owner,
+      component: req.component,
+      namespace: req.projectUuid,
+      releaseName: this.deps.settings.releaseName,
+      chartVersion: this.deps.settings.chartVersion,
+      size: req.size,
+      values: req.values,
+      endpoints: this.endpoints(req.projectUuid, values),
     };
   }
 
@@ -288,18 +297,7 @@ export class DevSessionsService {
         }
         break;
       }
-      const inserted = await this.deps.store.insertIfAbsent({
-        projectUuid: req.projectUuid,
-        projectId: req.projectId,
-        owner: req.owner,
-        component: req.component,
-        namespace: req.projectUuid,
-        releaseName: this.deps.settings.releaseName,
-        chartVersion: this.deps.settings.chartVersion,
-        size: req.size,
-        values: req.values,
-        endpoints: this.endpoints(req.projectUuid, values),
-      });
+      const inserted = await this.deps.store.insertIfAbsent(this.newSession(req, values));
       if (inserted) {
         created = true;
         this.deps.logger.info(`Creating dev session for project ${req.projectUuid} (owner ${req.owner}, size ${req.size})`);
