@@ -83,6 +83,28 @@ describe('dev-session:create', () => {
     });
   });
 
+  it('logs live pod and container progress once each while waiting', async () => {
+    const { deps } = fakeDeps(['provisioning', 'provisioning', 'ready']);
+    const statuses = [
+      { pod: { name: 'dev-session-abc', phase: 'Pending' }, containers: [{ name: 'preview', ready: false, state: 'waiting', reason: 'ContainerCreating', restartCount: 0 }] },
+      { pod: { name: 'dev-session-abc', phase: 'Running' }, containers: [{ name: 'preview', ready: true, state: 'running', restartCount: 0 }] },
+      { pod: { name: 'dev-session-abc', phase: 'Running' }, containers: [{ name: 'preview', ready: true, state: 'running', restartCount: 0 }] },
+    ];
+    let n = 0;
+    deps.client.status = async () => statuses[Math.min(n++, statuses.length - 1)] as any;
+    const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });
+    const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn(), debug: jest.fn(), child: jest.fn() };
+    const ctx = { ...createMockActionContext({ input: { projectUuid: UUID } }), logger };
+    await action.handler(ctx as any);
+    const logged = logger.info.mock.calls.map(c => c[0]);
+    expect(logged.filter((l: string) => l.startsWith('pod ') || l.startsWith('container '))).toEqual([
+      'pod dev-session-abc: Pending',
+      'container preview: ContainerCreating',
+      'pod dev-session-abc: Running',
+      'container preview: ready',
+    ]);
+  });
+
   it('is idempotent: a re-run returns the existing session', async () => {
     const { deps, sessions } = fakeDeps(['ready']);
     const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });

@@ -3,7 +3,8 @@ import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-commo
 
 /** What the actions need from the outside: the REST client and a token for the initiator. */
 export interface ActionDeps {
-  client: Pick<DevSessionsClient, 'getOrCreate' | 'dryRun' | 'get' | 'delete'>;
+  client: Pick<DevSessionsClient, 'getOrCreate' | 'dryRun' | 'get' | 'delete'> &
+    Partial<Pick<DevSessionsClient, 'status'>>;
   token(credentials: BackstageCredentials): Promise<string>;
 }
 

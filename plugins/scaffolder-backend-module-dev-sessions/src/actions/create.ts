@@ -92,11 +92,34 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
       if (input.wait !== false) {
         const deadline = Date.now() + ((input.timeoutSeconds ?? 300) + 120) * 1000;
         let lastState = '';
+        const seen = new Set<string>();
+        // progress for the task log: pod phase and each container's state, logged once each
+        const logProgress = async () => {
+          if (!deps.client.status) return;
+          try {
+            const st = await deps.client.status(projectUuid, { token });
+            const lines = [
+              st.pod ? `pod ${st.pod.name}: ${st.pod.phase}` : 'pod: not created yet',
+              ...st.containers.map(c =>
+                `container ${c.name}: ${c.ready ? 'ready' : c.reason ?? c.state}${c.restartCount ? ` (${c.restartCount} restarts)` : ''}`,
+              ),
+            ];
+            for (const line of lines) {
+              if (!seen.has(line)) {
+                seen.add(line);
+                ctx.logger.info(line);
+              }
+            }
+          } catch {
+            // the live status is extra information; the session state decides
+          }
+        };
         while (current.state === 'provisioning' || current.state === 'deleting') {
           if (current.state !== lastState) {
             ctx.logger.info(`Session state: ${current.state}`);
             lastState = current.state;
           }
+          await logProgress();
           if (Date.now() > deadline) throw new Error(`Timed out waiting for the dev session of project ${projectUuid}`);
           if (ctx.signal?.aborted) throw new Error('Task cancelled');
           await sleep(deps.pollIntervalMs ?? 2000);
