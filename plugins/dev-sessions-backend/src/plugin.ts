@@ -53,7 +53,6 @@ export const devSessionsPlugin = createBackendPlugin({
         const helm = new Helm({
           binary: findHelm(config.getOptionalString('devSessions.helm.binary')),
           kubeconfigPath: () => target!.kubeconfigPath(),
-          logger,
         });
         const store = await SessionStore.create(database);
         const service = new DevSessionsService({ store, helm, cluster, logger, settings });

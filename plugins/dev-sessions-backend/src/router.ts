@@ -6,7 +6,6 @@ import {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
-  PermissionCriteria,
   PolicyDecision,
   isResourcePermission,
 } from '@backstage/plugin-permission-common';
@@ -126,8 +125,7 @@ export async function createRouter(options: {
     if (decision.result === AuthorizeResult.DENY) throw new NotAllowedError('Not allowed: dev-session.read');
     let items: DevSession[] = await service.list({ owner });
     if (decision.result === AuthorizeResult.CONDITIONAL) {
-      const criteria = decision.conditions as PermissionCriteria<any>;
-      items = items.filter(s => conditionAuthorizer(decision as any, s) && criteria);
+      items = items.filter(s => conditionAuthorizer(decision as any, s));
     }
     res.json({ items });
   });

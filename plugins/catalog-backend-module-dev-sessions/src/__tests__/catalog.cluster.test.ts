@@ -3,7 +3,7 @@
  * created session's entity is in the catalog within seconds, a deleted one leaves it.
  */
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { clusterEnv } from '@internal/integration-tests';
+import { clusterEnv, waitFor } from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
@@ -13,16 +13,6 @@ import devSessionsPlugin from '@internal/backstage-plugin-dev-sessions-backend';
 import { catalogModuleDevSessions } from '../module';
 
 jest.setTimeout(180_000);
-
-async function waitUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<{ value: T; ms: number }> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return { value: v, ms: Date.now() - start };
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
 
 describe('catalog with dev sessions', () => {
   it('shows a created session as an entity within 5 s and removes it after delete', async () => {
@@ -53,20 +43,21 @@ describe('catalog with dev sessions', () => {
     expect(ref).toBe(`resource:default/catalog-demo-${uuid}`);
     const [, name] = ref.split('/');
 
-    const { value: entity, ms } = await waitUntil('the entity in the catalog', async () => {
+    const start = Date.now();
+    const entity = await waitFor('the entity in the catalog', async () => {
       const r = await request(server).get(`/api/catalog/entities/by-name/resource/default/${name}`);
       return r.status === 200 && r.body.metadata.annotations['dev-sessions.io/state'] === 'ready' ? r.body : undefined;
-    }, 5_000);
-    process.stdout.write(`entity visible ${ms} ms after the create returned\n`);
+    }, 5_000, 100);
+    process.stdout.write(`entity visible ${Date.now() - start} ms after the create returned\n`);
     expect(entity.spec).toMatchObject({ type: 'dev-session', owner: 'group:default/payments' });
     expect(entity.metadata.annotations['dev-sessions.io/project-uuid']).toBe(uuid);
     expect(entity.metadata.links.map((l: any) => l.title)).toEqual(['Preview', 'Chat', 'VS Code']);
     expect(entity.relations).toEqual(expect.arrayContaining([{ type: 'ownedBy', targetRef: 'group:default/payments' }]));
 
     expect((await request(server).delete(`/api/dev-sessions/projects/${uuid}/session`)).status).toBe(204);
-    await waitUntil('the entity to leave the catalog', async () => {
+    await waitFor('the entity to leave the catalog', async () => {
       const r = await request(server).get(`/api/catalog/entities/by-name/resource/default/${name}`);
-      return r.status === 404 ? true : undefined;
-    }, 5_000);
+      return r.status === 404;
+    }, 5_000, 100);
   });
 });

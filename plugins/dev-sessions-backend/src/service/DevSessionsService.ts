@@ -105,8 +105,6 @@ export type SessionChange =
 export interface GetOrCreateOptions {
   wait?: boolean;
   timeoutSeconds?: number;
-  /** Helm output lines while provisioning (for example to a scaffolder task log). */
-  onProgress?: (line: string) => void;
 }
 
 /** Owns dev sessions: the store, Helm and the cluster. */
@@ -293,7 +291,7 @@ export class DevSessionsService {
           const won = await this.deps.store.transition(req.projectUuid, ['failed'], 'provisioning', {
             lastError: null, size: req.size, values: req.values,
           });
-          if (won) this.startProvisioning(req, values, timeoutSeconds, opts.onProgress);
+          if (won) this.startProvisioning(req, values, timeoutSeconds);
         }
         break;
       }
@@ -301,7 +299,7 @@ export class DevSessionsService {
       if (inserted) {
         created = true;
         this.deps.logger.info(`Creating dev session for project ${req.projectUuid} (owner ${req.owner}, size ${req.size})`);
-        this.startProvisioning(req, values, timeoutSeconds, opts.onProgress);
+        this.startProvisioning(req, values, timeoutSeconds);
         break;
       }
     }
@@ -316,21 +314,17 @@ export class DevSessionsService {
     req: CreateSessionRequest,
     values: Record<string, unknown>,
     timeoutSeconds: number,
-    onProgress?: (line: string) => void,
   ) {
     const cluster = this.requireCluster();
     const run = (async () => {
       try {
-        onProgress?.(`Creating namespace ${req.projectUuid}`);
         await cluster.ensureNamespace(req.projectUuid, req.projectUuid);
-        onProgress?.(`helm upgrade --install ${this.deps.settings.releaseName} (chart ${this.deps.settings.chartVersion}) --wait --timeout ${timeoutSeconds}s`);
         await this.deps.helm.upgradeInstall({
           release: this.deps.settings.releaseName,
           namespace: req.projectUuid,
           chart: this.deps.settings.chart,
           values,
           timeoutSeconds,
-          onLine: onProgress,
         });
         await this.deps.store.transition(req.projectUuid, ['provisioning'], 'ready', { lastError: null });
         this.deps.logger.info(`Dev session of project ${req.projectUuid} is ready`);

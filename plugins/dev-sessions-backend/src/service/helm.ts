@@ -1,4 +1,3 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import execa from 'execa';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -43,7 +42,6 @@ export interface HelmOptions {
   binary: string;
   /** kubeconfig file helm talks to the cluster with. */
   kubeconfigPath: () => string;
-  logger: LoggerService;
 }
 
 /**
@@ -53,20 +51,13 @@ export interface HelmOptions {
 export class Helm {
   constructor(private readonly opts: HelmOptions) {}
 
-  private async run(args: string[], timeoutMs: number, onLine?: (line: string) => void) {
-    const child = execa(this.opts.binary, args, {
+  private async run(args: string[], timeoutMs: number) {
+    const r = await execa(this.opts.binary, args, {
       env: { KUBECONFIG: this.opts.kubeconfigPath(), HELM_NO_PLUGINS: '1' },
       extendEnv: true,
       timeout: timeoutMs,
       reject: false,
-      all: true,
     });
-    if (onLine) {
-      child.all?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) onLine(line.trim());
-      });
-    }
-    const r = await child;
     if (r.failed || r.exitCode !== 0) {
       const stderr = (r.stderr || r.stdout || '').trim();
       const reason = r.timedOut ? `timed out after ${timeoutMs / 1000}s` : `exited with ${r.exitCode}`;
@@ -101,7 +92,6 @@ export class Helm {
     chart: ChartSource;
     values: object;
     timeoutSeconds: number;
-    onLine?: (line: string) => void;
   }): Promise<void> {
     await this.withValuesFile(o.values, file =>
       this.run(
@@ -113,7 +103,6 @@ export class Helm {
           '--history-max', '5',
         ],
         (o.timeoutSeconds + 60) * 1000,
-        o.onLine,
       ),
     );
   }
