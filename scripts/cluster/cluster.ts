@@ -147,7 +147,10 @@ function components(bin: string): Component[] {
     {
       name: 'kube-scheduler',
       bin: path.join(bin, 'kube-scheduler'),
-      args: [`--kubeconfig=${kc}`, '--secure-port=0', '--leader-elect=false', '--kube-api-qps=200', '--kube-api-burst=400', '--v=1'],
+      // A pod that waited for its PVC to bind is retried within 10 s even if the scheduler misses
+      // the bind event (the default, 5 min, outlasts helm --wait on a busy machine).
+      args: [`--kubeconfig=${kc}`, '--secure-port=0', '--leader-elect=false', '--kube-api-qps=200', '--kube-api-burst=400',
+        '--pod-max-in-unschedulable-pods-duration=10s', '--v=1'],
     },
     {
       name: 'kwok',
