@@ -59,6 +59,31 @@ export interface Config {
       kubeconfig?: string;
       /** Kubeconfig context to use with `kubeconfig`. */
       context?: string;
+      /**
+       * Least-privilege mode (deploy/kubernetes/rbac.yaml): the backend's identity has only
+       * cluster-level rights (namespaces, creating RoleBindings, `bind` on one ClusterRole) and
+       * binds this ClusterRole to itself in every session namespace right after creating it, so
+       * Helm can work inside that namespace and nowhere else. Leave it out when the backend runs
+       * with an admin kubeconfig (local development): no RoleBinding is created then.
+       */
+      sessionRoleBinding?: {
+        /** The ClusterRole bound in each session namespace. Default: dev-sessions-session. */
+        clusterRole?: string;
+        /** Name of the RoleBinding in each session namespace. Default: dev-sessions-backend. */
+        name?: string;
+        /**
+         * The backend's own identity, the subject of the RoleBinding. Example: `{ kind:
+         * ServiceAccount, name: dev-sessions-backend, namespace: dev-sessions-system }`.
+         */
+        subject: {
+          /** ServiceAccount (default), User or Group. */
+          kind?: 'ServiceAccount' | 'User' | 'Group';
+          /** Name of the ServiceAccount, user or group. */
+          name: string;
+          /** Namespace of the ServiceAccount (required for kind ServiceAccount). */
+          namespace?: string;
+        };
+      };
     };
     /** The catalog entities of the sessions (catalog-backend-module-dev-sessions). */
     catalog?: {

@@ -1,5 +1,10 @@
 import { Config } from '@backstage/config';
-import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +18,29 @@ import {
   LABEL_DEV_SESSION_PROJECT_UUID,
 } from '@internal/backstage-plugin-dev-sessions-common';
 
+/** The label that marks a namespace as created (and owned) by dev sessions. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+/** Its value. */
+export const MANAGED_BY = 'backstage-dev-sessions';
+
+/**
+ * A RoleBinding the backend creates in every session namespace right after creating it, so that
+ * its own identity (a ServiceAccount with only cluster-level rights, see deploy/kubernetes) gets
+ * what Helm needs inside that one namespace (devSessions.cluster.sessionRoleBinding).
+ */
+export interface SessionRoleBinding {
+  /** Name of the RoleBinding. Default: dev-sessions-backend. */
+  name: string;
+  /** The ClusterRole bound in the namespace. Default: dev-sessions-session. */
+  clusterRole: string;
+  /** Who gets it: the backend's own identity. */
+  subject: {
+    kind: 'ServiceAccount' | 'User' | 'Group';
+    name: string;
+    namespace?: string;
+  };
+}
+
 /** The Kubernetes cluster sessions run on, and how it was found. */
 export interface ClusterTarget {
   name: string;
@@ -20,6 +48,37 @@ export interface ClusterTarget {
   kc: k8s.KubeConfig;
   /** A kubeconfig file for helm (the configured file, or a private temporary copy). */
   kubeconfigPath: () => string;
+  /** Bind this role in every session namespace; absent: bind nothing (an admin kubeconfig). */
+  sessionRoleBinding?: SessionRoleBinding;
+}
+
+/** Reads devSessions.cluster.sessionRoleBinding. */
+export function readSessionRoleBinding(
+  own: Config | undefined,
+): SessionRoleBinding | undefined {
+  const c = own?.getOptionalConfig('sessionRoleBinding');
+  if (!c) return undefined;
+  const kind = c.getOptionalString('subject.kind') ?? 'ServiceAccount';
+  if (kind !== 'ServiceAccount' && kind !== 'User' && kind !== 'Group') {
+    throw new Error(
+      `devSessions.cluster.sessionRoleBinding.subject.kind must be ServiceAccount, User or Group, not "${kind}"`,
+    );
+  }
+  const namespace = c.getOptionalString('subject.namespace');
+  if (kind === 'ServiceAccount' && !namespace) {
+    throw new Error(
+      'devSessions.cluster.sessionRoleBinding.subject.namespace is required for a ServiceAccount',
+    );
+  }
+  return {
+    name: c.getOptionalString('name') ?? 'dev-sessions-backend',
+    clusterRole: c.getOptionalString('clusterRole') ?? 'dev-sessions-session',
+    subject: {
+      kind,
+      name: c.getString('subject.name'),
+      namespace: kind === 'ServiceAccount' ? namespace : undefined,
+    },
+  };
 }
 
 function findLocalKubeconfig(): string | undefined {
@@ -33,7 +92,11 @@ function findLocalKubeconfig(): string | undefined {
   }
 }
 
-function fromFile(file: string, source: string, context?: string): ClusterTarget {
+function fromFile(
+  file: string,
+  source: string,
+  context?: string,
+): ClusterTarget {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(file);
   if (context) kc.setCurrentContext(context);
@@ -48,29 +111,54 @@ function fromFile(file: string, source: string, context?: string): ClusterTarget
  */
 export function resolveCluster(config: Config): ClusterTarget | undefined {
   const own = config.getOptionalConfig('devSessions.cluster');
+  const sessionRoleBinding = readSessionRoleBinding(own);
+  const target = resolveTarget(config, own);
+  return target && { ...target, sessionRoleBinding };
+}
+
+function resolveTarget(
+  config: Config,
+  own: Config | undefined,
+): ClusterTarget | undefined {
   const file = own?.getOptionalString('kubeconfig');
-  if (file) return fromFile(file, 'devSessions.cluster.kubeconfig', own?.getOptionalString('context'));
+  if (file)
+    return fromFile(
+      file,
+      'devSessions.cluster.kubeconfig',
+      own?.getOptionalString('context'),
+    );
 
   const wanted = own?.getOptionalString('name');
-  const methods = config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+  const methods =
+    config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
   for (const m of methods) {
     if (m.getString('type') !== 'config') continue;
     for (const c of m.getOptionalConfigArray('clusters') ?? []) {
       const name = c.getString('name');
       if (wanted && name !== wanted) continue;
-      const authProvider = c.getOptionalString('authProvider') ?? 'serviceAccount';
+      const authProvider =
+        c.getOptionalString('authProvider') ?? 'serviceAccount';
       if (authProvider !== 'serviceAccount') {
-        throw new Error(`devSessions: cluster "${name}" uses authProvider "${authProvider}"; only serviceAccount is supported`);
+        throw new Error(
+          `devSessions: cluster "${name}" uses authProvider "${authProvider}"; only serviceAccount is supported`,
+        );
       }
       const kc = new k8s.KubeConfig();
       kc.loadFromOptions({
-        clusters: [{
-          name,
-          server: c.getString('url'),
-          caData: c.getOptionalString('caData'),
-          skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
-        }],
-        users: [{ name: 'dev-sessions', token: c.getOptionalString('serviceAccountToken') }],
+        clusters: [
+          {
+            name,
+            server: c.getString('url'),
+            caData: c.getOptionalString('caData'),
+            skipTLSVerify: c.getOptionalBoolean('skipTLSVerify') ?? false,
+          },
+        ],
+        users: [
+          {
+            name: 'dev-sessions',
+            token: c.getOptionalString('serviceAccountToken'),
+          },
+        ],
         contexts: [{ name, cluster: name, user: 'dev-sessions' }],
         currentContext: name,
       });
@@ -81,7 +169,9 @@ export function resolveCluster(config: Config): ClusterTarget | undefined {
         kc,
         kubeconfigPath: () => {
           if (!tmp) {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-sessions-kube-'));
+            const dir = fs.mkdtempSync(
+              path.join(os.tmpdir(), 'dev-sessions-kube-'),
+            );
             tmp = path.join(dir, 'kubeconfig');
             fs.writeFileSync(tmp, kc.exportConfig(), { mode: 0o600 });
           }
@@ -90,22 +180,62 @@ export function resolveCluster(config: Config): ClusterTarget | undefined {
       };
     }
   }
-  if (wanted) throw new Error(`devSessions.cluster.name "${wanted}" is not a config cluster in kubernetes.clusterLocatorMethods`);
+  if (wanted)
+    throw new Error(
+      `devSessions.cluster.name "${wanted}" is not a config cluster in kubernetes.clusterLocatorMethods`,
+    );
 
-  if (process.env.KUBECONFIG && fs.existsSync(process.env.KUBECONFIG.split(path.delimiter)[0])) {
-    return fromFile(process.env.KUBECONFIG.split(path.delimiter)[0], 'KUBECONFIG');
+  if (
+    process.env.KUBECONFIG &&
+    fs.existsSync(process.env.KUBECONFIG.split(path.delimiter)[0])
+  ) {
+    return fromFile(
+      process.env.KUBECONFIG.split(path.delimiter)[0],
+      'KUBECONFIG',
+    );
   }
   const local = findLocalKubeconfig();
   return local ? fromFile(local, 'local cluster') : undefined;
 }
 
+/** Why a namespace is not ours for the project, or undefined when it is. */
+export function notOursReason(
+  ns: k8s.V1Namespace,
+  projectUuid: string,
+): string | undefined {
+  const labels = ns.metadata?.labels ?? {};
+  const managedBy = labels[LABEL_MANAGED_BY];
+  if (managedBy === undefined)
+    return `is not managed by dev sessions (label ${LABEL_MANAGED_BY} is missing)`;
+  if (managedBy !== MANAGED_BY) {
+    return `is not managed by dev sessions (label ${LABEL_MANAGED_BY} is "${managedBy}", not "${MANAGED_BY}")`;
+  }
+  const project = labels[LABEL_DEV_SESSION_PROJECT_UUID];
+  if (project !== projectUuid) {
+    return project === undefined
+      ? `is not a dev-sessions project namespace (label ${LABEL_DEV_SESSION_PROJECT_UUID} is missing)`
+      : `belongs to another project (label ${LABEL_DEV_SESSION_PROJECT_UUID} is "${project}", not "${projectUuid}")`;
+  }
+  return undefined;
+}
+
 function isApiException(e: unknown): e is { code: number; body?: unknown } {
-  return typeof e === 'object' && e !== null && typeof (e as any).code === 'number' && (e as any).code >= 100;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as any).code === 'number' &&
+    (e as any).code >= 100
+  );
 }
 
 /** Live state of one project's pod, read with @kubernetes/client-node (never kubectl). */
 export interface PodSnapshot {
-  pod?: { name: string; phase: string; conditions: DevSessionPodCondition[]; startTime?: string };
+  pod?: {
+    name: string;
+    phase: string;
+    conditions: DevSessionPodCondition[];
+    startTime?: string;
+  };
   containers: DevSessionContainerStatus[];
   events: DevSessionEvent[];
 }
@@ -113,9 +243,16 @@ export interface PodSnapshot {
 /** Kubernetes operations of the sessions service. Errors reaching the cluster become 503s. */
 export class Cluster {
   private readonly core: k8s.CoreV1Api;
+  private readonly rbac: k8s.RbacAuthorizationV1Api;
+  private readonly authz: k8s.AuthorizationV1Api;
 
-  constructor(readonly target: ClusterTarget) {
+  constructor(
+    readonly target: ClusterTarget,
+    private readonly logger?: LoggerService,
+  ) {
     this.core = target.kc.makeApiClient(k8s.CoreV1Api);
+    this.rbac = target.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    this.authz = target.kc.makeApiClient(k8s.AuthorizationV1Api);
   }
 
   get name() {
@@ -125,7 +262,9 @@ export class Cluster {
   private unreachable(e: unknown): never {
     const detail = e instanceof Error ? e.message : String(e);
     throw new ServiceUnavailableError(
-      `Kubernetes cluster "${this.name}" (${this.target.source}) is unreachable: ${detail.split('\n')[0]}`,
+      `Kubernetes cluster "${this.name}" (${
+        this.target.source
+      }) is unreachable: ${detail.split('\n')[0]}`,
     );
   }
 
@@ -140,53 +279,231 @@ export class Cluster {
 
   /** Throws 503 naming the cluster when the API server does not answer. */
   async checkReachable(): Promise<void> {
-    await this.call(() => this.target.kc.makeApiClient(k8s.VersionApi).getCode());
+    await this.call(() =>
+      this.target.kc.makeApiClient(k8s.VersionApi).getCode(),
+    );
   }
 
-  /** Creates the project namespace with its labels; fine when it exists (labels are patched). */
+  /**
+   * Whether the namespace is ours for this project: `absent`, `owned` (our managed-by label and
+   * this project's label), `foreign` (anything else; `reason` says why) or `deleting`.
+   */
+  async namespaceOwnership(
+    namespace: string,
+    projectUuid: string,
+  ): Promise<{
+    state: 'absent' | 'owned' | 'foreign' | 'deleting';
+    reason?: string;
+    namespace?: k8s.V1Namespace;
+  }> {
+    let ns: k8s.V1Namespace;
+    try {
+      ns = await this.call(() => this.core.readNamespace({ name: namespace }));
+    } catch (e) {
+      if (isApiException(e) && e.code === 404) return { state: 'absent' };
+      throw e;
+    }
+    const reason = notOursReason(ns, projectUuid);
+    if (reason) return { state: 'foreign', reason, namespace: ns };
+    if (ns.metadata?.deletionTimestamp)
+      return { state: 'deleting', namespace: ns };
+    return { state: 'owned', namespace: ns };
+  }
+
+  /**
+   * Throws 409 (ConflictError, with the reason) when the namespace exists and is not ours for
+   * the project, 503 when it is still being deleted; fine when it is absent or ours. Call it
+   * before storing or retrying a session, so the caller gets the 409 at once.
+   */
+  async assertNamespaceUsable(
+    namespace: string,
+    projectUuid: string,
+  ): Promise<void> {
+    const own = await this.namespaceOwnership(namespace, projectUuid);
+    if (own.namespace?.metadata?.deletionTimestamp) {
+      throw new ServiceUnavailableError(
+        `Namespace ${namespace} is still being deleted; try again shortly`,
+      );
+    }
+    if (own.state === 'foreign') {
+      throw new ConflictError(
+        `Namespace ${namespace} exists and ${own.reason}; refusing to take it over`,
+      );
+    }
+  }
+
+  /**
+   * Creates the project namespace with its labels (and, when configured, the RoleBinding that
+   * gives the backend what Helm needs inside it). An existing namespace is used only when it is
+   * ours for this project; any other namespace is refused with a 409, never relabelled.
+   */
   async ensureNamespace(namespace: string, projectUuid: string): Promise<void> {
-    const labels = {
-      'app.kubernetes.io/managed-by': 'backstage-dev-sessions',
+    const labels: Record<string, string> = {
+      [LABEL_MANAGED_BY]: MANAGED_BY,
       [LABEL_DEV_SESSION_PROJECT_UUID]: projectUuid,
       'pod-security.kubernetes.io/enforce': 'restricted',
       'pod-security.kubernetes.io/enforce-version': 'latest',
     };
     try {
-      await this.call(() => this.core.createNamespace({ body: { metadata: { name: namespace, labels } } }));
+      await this.call(() =>
+        this.core.createNamespace({
+          body: { metadata: { name: namespace, labels } },
+        }),
+      );
     } catch (e) {
       if (!isApiException(e) || e.code !== 409) throw e;
-      const existing = await this.call(() => this.core.readNamespace({ name: namespace }));
-      if (existing.metadata?.deletionTimestamp) {
-        throw new ServiceUnavailableError(`Namespace ${namespace} is still being deleted; try again shortly`);
-      }
-      await this.call(() =>
-        this.core.patchNamespace(
-          { name: namespace, body: { metadata: { labels } } },
-          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-        ),
+      const existing = await this.call(() =>
+        this.core.readNamespace({ name: namespace }),
       );
+      if (existing.metadata?.deletionTimestamp) {
+        throw new ServiceUnavailableError(
+          `Namespace ${namespace} is still being deleted; try again shortly`,
+        );
+      }
+      const reason = notOursReason(existing, projectUuid);
+      if (reason)
+        throw new ConflictError(
+          `Namespace ${namespace} exists and ${reason}; refusing to take it over`,
+        );
+      const current = existing.metadata?.labels ?? {};
+      const missing = Object.fromEntries(
+        Object.entries(labels).filter(([k, v]) => current[k] !== v),
+      );
+      if (Object.keys(missing).length) {
+        // ours, but made by an older version: add the labels it lacks (never touching others)
+        await this.call(() =>
+          this.core.patchNamespace(
+            {
+              name: namespace,
+              body: {
+                metadata: {
+                  labels: missing,
+                  resourceVersion: existing.metadata?.resourceVersion,
+                },
+              },
+            },
+            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+          ),
+        );
+      }
+    }
+    await this.ensureSessionRoleBinding(namespace);
+  }
+
+  /**
+   * Binds the configured ClusterRole to the backend in the namespace (nothing when none is
+   * configured), then waits until the API server applies it, so the next Helm call is allowed.
+   */
+  private async ensureSessionRoleBinding(namespace: string): Promise<void> {
+    const rb = this.target.sessionRoleBinding;
+    if (!rb) return;
+    const subject: k8s.RbacV1Subject = {
+      kind: rb.subject.kind,
+      name: rb.subject.name,
+      ...(rb.subject.kind === 'ServiceAccount'
+        ? { namespace: rb.subject.namespace }
+        : { apiGroup: 'rbac.authorization.k8s.io' }),
+    };
+    try {
+      await this.call(() =>
+        this.rbac.createNamespacedRoleBinding({
+          namespace,
+          body: {
+            metadata: {
+              name: rb.name,
+              labels: { [LABEL_MANAGED_BY]: MANAGED_BY },
+            },
+            roleRef: {
+              apiGroup: 'rbac.authorization.k8s.io',
+              kind: 'ClusterRole',
+              name: rb.clusterRole,
+            },
+            subjects: [subject],
+          },
+        }),
+      );
+    } catch (e) {
+      if (!isApiException(e) || e.code !== 409) throw e;
+    }
+    // RBAC is applied from the API server's cache: wait until Helm's first call (reading its
+    // release secrets) is allowed
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const review = await this.call(() =>
+        this.authz.createSelfSubjectAccessReview({
+          body: {
+            spec: {
+              resourceAttributes: {
+                namespace,
+                verb: 'list',
+                resource: 'secrets',
+              },
+            },
+          },
+        }),
+      );
+      if (review.status?.allowed) return;
+      if (Date.now() > deadline) {
+        throw new ServiceUnavailableError(
+          `The RoleBinding ${rb.name} (ClusterRole ${rb.clusterRole}) in namespace ${namespace} does not give ` +
+            `the backend access to the namespace${
+              review.status?.reason ? `: ${review.status.reason}` : ''
+            }`,
+        );
+      }
+      await new Promise(r => setTimeout(r, 200));
     }
   }
 
-  /** Deletes the namespace and waits until it is gone (up to timeoutMs); fine when absent. */
-  async deleteNamespace(namespace: string, timeoutMs = 120_000): Promise<void> {
-    try {
-      await this.call(() => this.core.deleteNamespace({ name: namespace }));
-    } catch (e) {
-      if (isApiException(e) && e.code === 404) return;
-      throw e;
+  /**
+   * Deletes the namespace and waits until it is gone (up to timeoutMs). Only a namespace that is
+   * ours for the project (by default the project UUID is the namespace name) is deleted; another
+   * one is left alone (`not-owned`, logged) so deleting a session stays idempotent but can never
+   * remove what dev sessions did not create.
+   */
+  async deleteNamespace(
+    namespace: string,
+    opts: { projectUuid?: string; timeoutMs?: number } = {},
+  ): Promise<'deleted' | 'absent' | 'not-owned'> {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const own = await this.namespaceOwnership(
+      namespace,
+      opts.projectUuid ?? namespace,
+    );
+    if (own.state === 'absent') return 'absent';
+    if (own.state === 'foreign') {
+      this.logger?.warn(
+        `Not deleting namespace ${namespace}: it ${own.reason}`,
+      );
+      return 'not-owned';
+    }
+    if (own.state === 'owned') {
+      try {
+        await this.call(() =>
+          this.core.deleteNamespace({
+            name: namespace,
+            // exactly the namespace that was checked, not one re-created meanwhile
+            body: { preconditions: { uid: own.namespace?.metadata?.uid } },
+          }),
+        );
+      } catch (e) {
+        if (isApiException(e) && e.code === 404) return 'absent';
+        throw e;
+      }
     }
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {
         await this.call(() => this.core.readNamespace({ name: namespace }));
       } catch (e) {
-        if (isApiException(e) && e.code === 404) return;
+        if (isApiException(e) && e.code === 404) return 'deleted';
         throw e;
       }
       await new Promise(r => setTimeout(r, 500));
     }
-    throw new ServiceUnavailableError(`Namespace ${namespace} was not deleted within ${timeoutMs / 1000}s`);
+    throw new ServiceUnavailableError(
+      `Namespace ${namespace} was not deleted within ${timeoutMs / 1000}s`,
+    );
   }
 
   async namespaceExists(namespace: string): Promise<boolean> {
@@ -204,20 +521,44 @@ export class Cluster {
     const selector = `${LABEL_DEV_SESSION_PROJECT_UUID}=${projectUuid},app.kubernetes.io/component=session`;
     let pods: k8s.V1PodList;
     try {
-      pods = await this.call(() => this.core.listNamespacedPod({ namespace, labelSelector: selector }));
+      pods = await this.call(() =>
+        this.core.listNamespacedPod({ namespace, labelSelector: selector }),
+      );
     } catch (e) {
-      if (isApiException(e) && e.code === 404) throw new NotFoundError(`Namespace ${namespace} does not exist`);
+      if (isApiException(e) && e.code === 404)
+        throw new NotFoundError(`Namespace ${namespace} does not exist`);
+      if (isApiException(e) && e.code === 403) {
+        // with least-privilege RBAC the backend can read only namespaces it bound itself into
+        const own = await this.namespaceOwnership(namespace, projectUuid);
+        if (own.state === 'absent')
+          throw new NotFoundError(`Namespace ${namespace} does not exist`);
+        if (own.state === 'foreign')
+          throw new NotFoundError(`Namespace ${namespace} ${own.reason}`);
+      }
       throw e;
     }
-    const events = await this.call(() => this.core.listNamespacedEvent({ namespace }));
+    const events = await this.call(() =>
+      this.core.listNamespacedEvent({ namespace }),
+    );
     const sorted = [...pods.items]
       .filter(p => !p.metadata?.deletionTimestamp)
-      .sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')));
+      .sort((a, b) =>
+        String(b.metadata?.creationTimestamp ?? '').localeCompare(
+          String(a.metadata?.creationTimestamp ?? ''),
+        ),
+      );
     const pod = sorted[0];
-    const containers: DevSessionContainerStatus[] = (pod?.spec?.containers ?? []).map(c => {
+    const containers: DevSessionContainerStatus[] = (
+      pod?.spec?.containers ?? []
+    ).map(c => {
       const s = pod?.status?.containerStatuses?.find(cs => cs.name === c.name);
-      const role = (DEV_SESSION_ROLES as readonly string[]).includes(c.name) ? (c.name as DevSessionRole) : undefined;
-      const state = s?.state?.running ? 'running' : s?.state?.waiting ? 'waiting' : s?.state?.terminated ? 'terminated' : 'unknown';
+      const role = (DEV_SESSION_ROLES as readonly string[]).includes(c.name)
+        ? (c.name as DevSessionRole)
+        : undefined;
+      const state =
+        (['running', 'waiting', 'terminated'] as const).find(
+          k => s?.state?.[k],
+        ) ?? 'unknown';
       return {
         name: c.name,
         role,
@@ -229,12 +570,20 @@ export class Cluster {
         lastTerminationReason: s?.lastState?.terminated?.reason,
       };
     });
-    const toTime = (t: unknown) => (t instanceof Date ? t.toISOString() : t ? String(t) : undefined);
+    const toTime = (t: unknown) => {
+      if (t instanceof Date) return t.toISOString();
+      return t ? String(t) : undefined;
+    };
     return {
       pod: pod && {
         name: pod.metadata!.name!,
         phase: pod.status?.phase ?? 'Unknown',
-        conditions: (pod.status?.conditions ?? []).map(c => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
+        conditions: (pod.status?.conditions ?? []).map(c => ({
+          type: c.type,
+          status: c.status,
+          reason: c.reason,
+          message: c.message,
+        })),
         startTime: toTime(pod.status?.startTime),
       },
       containers,
@@ -245,9 +594,15 @@ export class Cluster {
           message: e.message ?? '',
           object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
           count: e.count ?? 1,
-          lastTimestamp: toTime(e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp),
+          lastTimestamp: toTime(
+            e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp,
+          ),
         }))
-        .sort((a, b) => String(b.lastTimestamp ?? '').localeCompare(String(a.lastTimestamp ?? '')))
+        .sort((a, b) =>
+          String(b.lastTimestamp ?? '').localeCompare(
+            String(a.lastTimestamp ?? ''),
+          ),
+        )
         .slice(0, 20),
     };
   }
