@@ -41,17 +41,25 @@ const fail = (msg: string): never => {
 type Component = { name: string; bin: string; args: string[] };
 
 function binDir(): string {
-  const res = spawnSync('bash', [path.join(import.meta.dirname, 'build-binaries.sh')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-  });
-  if (res.status !== 0) fail('building the cluster binaries failed (see above)');
+  const res = spawnSync(
+    'bash',
+    [path.join(import.meta.dirname, 'build-binaries.sh')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    },
+  );
+  if (res.status !== 0)
+    fail('building the cluster binaries failed (see above)');
   return res.stdout.trim().split('\n').pop()!;
 }
 
 function openssl(args: string[]) {
   const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (r.error) fail('openssl is required to create the cluster certificates (apt-get install openssl)');
+  if (r.error)
+    fail(
+      'openssl is required to create the cluster certificates (apt-get install openssl)',
+    );
   if (r.status !== 0) fail(`openssl ${args[0]} failed: ${r.stderr}`);
 }
 
@@ -61,19 +69,65 @@ function ensureCerts() {
   fs.mkdirSync(pki, { recursive: true });
   const f = (n: string) => path.join(pki, n);
   log('creating certificates');
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'),
-    '-days', '3650', '-subj', '/CN=dev-sessions-local-ca']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=dev-sessions-local-ca',
+  ]);
   const sign = (name: string, subj: string, ext: string) => {
     fs.writeFileSync(f(`${name}.ext`), ext);
-    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', subj]);
-    openssl(['x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
-      '-out', f(`${name}.crt`), '-days', '3650', '-extfile', f(`${name}.ext`)]);
+    openssl([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      f(`${name}.key`),
+      '-out',
+      f(`${name}.csr`),
+      '-subj',
+      subj,
+    ]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${name}.crt`),
+      '-days',
+      '3650',
+      '-extfile',
+      f(`${name}.ext`),
+    ]);
   };
-  sign('apiserver', '/CN=kube-apiserver',
-    'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n');
+  sign(
+    'apiserver',
+    '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+  );
   openssl(['genrsa', '-out', f('sa.key'), '2048']);
   openssl(['rsa', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub')]);
-  sign('admin', '/O=system:masters/CN=dev-sessions-admin', 'extendedKeyUsage=clientAuth\n');
+  sign(
+    'admin',
+    '/O=system:masters/CN=dev-sessions-admin',
+    'extendedKeyUsage=clientAuth\n',
+  );
 }
 
 function writeKubeconfig() {
@@ -108,14 +162,18 @@ function components(bin: string): Component[] {
       name: 'etcd',
       bin: path.join(bin, 'etcd'),
       args: [
-        `--data-dir=${p('etcd')}`, '--name=local',
+        `--data-dir=${p('etcd')}`,
+        '--name=local',
         `--listen-client-urls=http://127.0.0.1:${ports.etcdClient}`,
         `--advertise-client-urls=http://127.0.0.1:${ports.etcdClient}`,
         `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
         `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
         `--initial-cluster=local=http://127.0.0.1:${ports.etcdPeer}`,
-        '--quota-backend-bytes=4294967296', '--unsafe-no-fsync', '--log-level=warn',
-        '--snapshot-count=10000', '--auto-compaction-retention=1',
+        '--quota-backend-bytes=4294967296',
+        '--unsafe-no-fsync',
+        '--log-level=warn',
+        '--snapshot-count=10000',
+        '--auto-compaction-retention=1',
       ],
     },
     {
@@ -123,25 +181,44 @@ function components(bin: string): Component[] {
       bin: path.join(bin, 'kube-apiserver'),
       args: [
         `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
-        '--bind-address=127.0.0.1', `--secure-port=${ports.apiserver}`, '--advertise-address=127.0.0.1',
-        `--tls-cert-file=${pki('apiserver.crt')}`, `--tls-private-key-file=${pki('apiserver.key')}`,
+        '--bind-address=127.0.0.1',
+        `--secure-port=${ports.apiserver}`,
+        '--advertise-address=127.0.0.1',
+        `--tls-cert-file=${pki('apiserver.crt')}`,
+        `--tls-private-key-file=${pki('apiserver.key')}`,
         `--client-ca-file=${pki('ca.crt')}`,
-        `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
+        `--service-account-key-file=${pki('sa.pub')}`,
+        `--service-account-signing-key-file=${pki('sa.key')}`,
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-        `--service-cluster-ip-range=${SERVICE_CIDR}`, '--service-node-port-range=30000-32767',
-        '--authorization-mode=Node,RBAC', '--allow-privileged=true',
-        '--endpoint-reconciler-type=none', '--v=1',
+        `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        '--service-node-port-range=30000-32767',
+        '--authorization-mode=Node,RBAC',
+        '--allow-privileged=true',
+        '--endpoint-reconciler-type=none',
+        '--v=1',
       ],
     },
     {
       name: 'kube-controller-manager',
       bin: path.join(bin, 'kube-controller-manager'),
       args: [
-        `--kubeconfig=${kc}`, '--secure-port=0', '--leader-elect=false',
-        `--service-account-private-key-file=${pki('sa.key')}`, `--root-ca-file=${pki('ca.crt')}`,
-        '--use-service-account-credentials=false', `--service-cluster-ip-range=${SERVICE_CIDR}`,
-        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route', '--v=1',
-        '--concurrent-namespace-syncs=10', '--kube-api-qps=200', '--kube-api-burst=400',
+        `--kubeconfig=${kc}`,
+        '--secure-port=0',
+        '--leader-elect=false',
+        `--service-account-private-key-file=${pki('sa.key')}`,
+        `--root-ca-file=${pki('ca.crt')}`,
+        '--use-service-account-credentials=false',
+        `--service-cluster-ip-range=${SERVICE_CIDR}`,
+        '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route',
+        '--v=1',
+        '--concurrent-namespace-syncs=10',
+        '--kube-api-qps=200',
+        '--kube-api-burst=400',
+        // The node is healthy while kwok renews its Lease (every 10 s, see kwok below). Declare it
+        // lost only after 2 min without a renewal (default 50 s), so a busy 2-core machine that
+        // starves kwok for a moment never marks every pod NotReady.
+        '--node-monitor-period=5s',
+        '--node-monitor-grace-period=2m',
       ],
     },
     {
@@ -149,16 +226,33 @@ function components(bin: string): Component[] {
       bin: path.join(bin, 'kube-scheduler'),
       // A pod that waited for its PVC to bind is retried within 10 s even if the scheduler misses
       // the bind event (the default, 5 min, outlasts helm --wait on a busy machine).
-      args: [`--kubeconfig=${kc}`, '--secure-port=0', '--leader-elect=false', '--kube-api-qps=200', '--kube-api-burst=400',
-        '--pod-max-in-unschedulable-pods-duration=10s', '--v=1'],
+      args: [
+        `--kubeconfig=${kc}`,
+        '--secure-port=0',
+        '--leader-elect=false',
+        '--kube-api-qps=200',
+        '--kube-api-burst=400',
+        '--pod-max-in-unschedulable-pods-duration=10s',
+        '--v=1',
+      ],
     },
     {
       name: 'kwok',
       bin: path.join(bin, 'kwok'),
       args: [
-        `--kubeconfig=${kc}`, `--config=${path.join(import.meta.dirname, 'stages.yaml')}`,
-        '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-        `--cidr=${POD_CIDR}`, '--node-ip=10.255.0.1', '--v=-4',
+        `--kubeconfig=${kc}`,
+        `--config=${path.join(import.meta.dirname, 'stages.yaml')}`,
+        '--manage-all-nodes=false',
+        '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        `--cidr=${POD_CIDR}`,
+        '--node-ip=10.255.0.1',
+        '--v=-4',
+        // Without this flag kwok v0.7.0 keeps no node Lease at all and (its default node stages
+        // are chosen by an inverted test) posts the node status only every 10-20 min, so the
+        // node lifecycle controller saw no heartbeat for 50 s and marked the node NotReady about
+        // once a minute. With it kwok renews the Lease kube-node-lease/kwok-node-0 every 10 s
+        // (duration / 4) and posts the node status every 20-45 s. kwokctl sets the same (40).
+        '--node-lease-duration-seconds=40',
       ],
     },
     {
@@ -178,7 +272,8 @@ const readPids = (): Pids => {
     return {};
   }
 };
-const writePids = (pids: Pids) => fs.writeFileSync(p('pids.json'), JSON.stringify(pids, null, 2));
+const writePids = (pids: Pids) =>
+  fs.writeFileSync(p('pids.json'), JSON.stringify(pids, null, 2));
 
 /** True when pid runs and is one of ours (its command line mentions our state dir or stages file). */
 function ownsPid(pid: number | undefined): boolean {
@@ -187,7 +282,10 @@ function ownsPid(pid: number | undefined): boolean {
     const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
     const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (st.split(') ')[1]?.startsWith('Z')) return false;
-    return cmd.includes(stateDir) || cmd.includes(path.join(import.meta.dirname, 'stages.yaml'));
+    return (
+      cmd.includes(stateDir) ||
+      cmd.includes(path.join(import.meta.dirname, 'stages.yaml'))
+    );
   } catch {
     return false;
   }
@@ -204,7 +302,10 @@ function portFree(port: number): Promise<boolean> {
 function start(c: Component): number {
   fs.mkdirSync(p('logs'), { recursive: true });
   const out = fs.openSync(p('logs', `${c.name}.log`), 'a');
-  const child = spawn(c.bin, c.args, { detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(c.bin, c.args, {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   child.unref();
   fs.closeSync(out);
   if (!child.pid) fail(`could not start ${c.name}`);
@@ -223,15 +324,29 @@ function tlsOpts() {
 }
 let cachedTls: ReturnType<typeof tlsOpts> | undefined;
 
-export function api(method: string, urlPath: string, body?: unknown, contentType = 'application/json'):
-  Promise<{ status: number; json: any }> {
+export function api(
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; json: any }> {
   cachedTls ??= tlsOpts();
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = https.request(
       {
-        host: '127.0.0.1', port: ports.apiserver, path: urlPath, method, ...cachedTls, timeout: 10_000,
-        headers: data ? { 'content-type': contentType, 'content-length': Buffer.byteLength(data) } : {},
+        host: '127.0.0.1',
+        port: ports.apiserver,
+        path: urlPath,
+        method,
+        ...cachedTls,
+        timeout: 10_000,
+        headers: data
+          ? {
+              'content-type': contentType,
+              'content-length': Buffer.byteLength(data),
+            }
+          : {},
       },
       res => {
         let buf = '';
@@ -239,7 +354,11 @@ export function api(method: string, urlPath: string, body?: unknown, contentType
         res.on('data', d => (buf += d));
         res.on('end', () => {
           let json: any = buf;
-          try { json = JSON.parse(buf); } catch { /* plain text */ }
+          try {
+            json = JSON.parse(buf);
+          } catch {
+            /* plain text */
+          }
           resolve({ status: res.statusCode ?? 0, json });
         });
       },
@@ -262,37 +381,85 @@ async function apiReady(): Promise<boolean> {
 
 async function ensureObject(collection: string, obj: any) {
   const r = await api('POST', collection, obj);
-  if (r.status !== 201 && r.status !== 409) fail(`creating ${obj.kind} ${obj.metadata.name}: ${r.status} ${JSON.stringify(r.json)}`);
+  if (r.status !== 201 && r.status !== 409)
+    fail(
+      `creating ${obj.kind} ${obj.metadata.name}: ${r.status} ${JSON.stringify(
+        r.json,
+      )}`,
+    );
 }
 
 async function bootstrapObjects() {
   await ensureObject('/apis/storage.k8s.io/v1/storageclasses', {
-    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
-    metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-    provisioner: PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate', allowVolumeExpansion: true,
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: {
+      name: 'standard',
+      annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+    },
+    provisioner: PROVISIONER,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'Immediate',
+    allowVolumeExpansion: true,
   });
   await ensureObject('/api/v1/nodes', {
-    apiVersion: 'v1', kind: 'Node',
+    apiVersion: 'v1',
+    kind: 'Node',
     metadata: {
       name: NODE_NAME,
-      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'kubernetes.io/hostname': NODE_NAME, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+      annotations: {
+        'kwok.x-k8s.io/node': 'fake',
+        'node.alpha.kubernetes.io/ttl': '0',
+      },
+      labels: {
+        'kubernetes.io/hostname': NODE_NAME,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
     },
     status: {
-      allocatable: { cpu: '1000', memory: '4Ti', pods: '5000', 'ephemeral-storage': '10Ti' },
-      capacity: { cpu: '1000', memory: '4Ti', pods: '5000', 'ephemeral-storage': '10Ti' },
+      allocatable: {
+        cpu: '1000',
+        memory: '4Ti',
+        pods: '5000',
+        'ephemeral-storage': '10Ti',
+      },
+      capacity: {
+        cpu: '1000',
+        memory: '4Ti',
+        pods: '5000',
+        'ephemeral-storage': '10Ti',
+      },
     },
   });
+  // kwok manages a node only while it holds the node's Lease, and every kwok process has a new
+  // identity: after a restart the old Lease would keep the new kwok off the node (and the node
+  // without heartbeat) until it expires. Start from no Lease.
+  await api(
+    'DELETE',
+    `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE_NAME}`,
+  );
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, logFile?: string) {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  logFile?: string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
     await sleep(300);
   }
   let tail = '';
-  if (logFile && fs.existsSync(logFile)) tail = `\n--- last lines of ${logFile} ---\n${fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`;
+  if (logFile && fs.existsSync(logFile))
+    tail = `\n--- last lines of ${logFile} ---\n${fs
+      .readFileSync(logFile, 'utf8')
+      .split('\n')
+      .slice(-15)
+      .join('\n')}`;
   fail(`timed out after ${timeoutMs / 1000}s waiting for ${what}${tail}`);
 }
 
@@ -301,10 +468,15 @@ async function up() {
   const t0 = Date.now();
   const bin = binDir();
   let tools = '(helm/kubectl not installed yet: run the install step)';
-  try { tools = ensureHelmAndKubectl(); } catch (e) { log(`warning: ${(e as Error).message}`); }
+  try {
+    tools = ensureHelmAndKubectl();
+  } catch (e) {
+    log(`warning: ${(e as Error).message}`);
+  }
   fs.mkdirSync(stateDir, { recursive: true });
   const free = fs.statfsSync(stateDir);
-  if (free.bavail * free.bsize < 1024 ** 3) fail(`not enough disk: less than 1 GB free in ${stateDir}`);
+  if (free.bavail * free.bsize < 1024 ** 3)
+    fail(`not enough disk: less than 1 GB free in ${stateDir}`);
 
   const comps = components(bin);
   const pids = readPids();
@@ -315,12 +487,16 @@ async function up() {
     return;
   }
   if (alive.length > 0 || Object.keys(pids).length > 0) {
-    log('found a partial or crashed earlier run: stopping what is left of it and restarting');
+    log(
+      'found a partial or crashed earlier run: stopping what is left of it and restarting',
+    );
     await stopAll(pids);
   }
   for (const [name, port] of Object.entries(ports)) {
     if (!(await portFree(port))) {
-      fail(`port ${port} (${name}) on 127.0.0.1 is taken by another process. Stop it (ss -ltnp 'sport = :${port}') or set DEV_SESSIONS_CLUSTER_PORT_OFFSET.`);
+      fail(
+        `port ${port} (${name}) on 127.0.0.1 is taken by another process. Stop it (ss -ltnp 'sport = :${port}') or set DEV_SESSIONS_CLUSTER_PORT_OFFSET.`,
+      );
     }
   }
   ensureCerts();
@@ -332,25 +508,70 @@ async function up() {
     newPids[c.name] = start(c);
     writePids(newPids);
     if (c.name === 'etcd') {
-      await waitFor('etcd', async () => {
-        try { return (await fetch(`http://127.0.0.1:${ports.etcdClient}/health`)).ok; } catch { return false; }
-      }, 30_000, p('logs', 'etcd.log'));
+      await waitFor(
+        'etcd',
+        async () => {
+          try {
+            return (await fetch(`http://127.0.0.1:${ports.etcdClient}/health`))
+              .ok;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        p('logs', 'etcd.log'),
+      );
     }
     if (c.name === 'kube-apiserver') {
-      await waitFor('kube-apiserver /readyz', apiReady, 90_000, p('logs', 'kube-apiserver.log'));
+      await waitFor(
+        'kube-apiserver /readyz',
+        apiReady,
+        90_000,
+        p('logs', 'kube-apiserver.log'),
+      );
       await bootstrapObjects();
     }
     await sleep(100);
     if (!ownsPid(newPids[c.name])) {
-      fail(`${c.name} exited right after start; see ${p('logs', `${c.name}.log`)}:\n${fs.readFileSync(p('logs', `${c.name}.log`), 'utf8').split('\n').slice(-15).join('\n')}`);
+      fail(
+        `${c.name} exited right after start; see ${p(
+          'logs',
+          `${c.name}.log`,
+        )}:\n${fs
+          .readFileSync(p('logs', `${c.name}.log`), 'utf8')
+          .split('\n')
+          .slice(-15)
+          .join('\n')}`,
+      );
     }
   }
-  await waitFor('node to be Ready', async () => {
-    const r = await api('GET', `/api/v1/nodes/${NODE_NAME}`);
-    return r.json?.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True') ?? false;
-  }, 60_000, p('logs', 'kwok.log'));
-  await waitFor('the default service account', async () => (await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, 60_000, p('logs', 'kube-controller-manager.log'));
-  log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; helm and kubectl in ${tools}`);
+  await waitFor(
+    'node to be Ready',
+    async () => {
+      const r = await api('GET', `/api/v1/nodes/${NODE_NAME}`);
+      return (
+        r.json?.status?.conditions?.some(
+          (c: any) => c.type === 'Ready' && c.status === 'True',
+        ) ?? false
+      );
+    },
+    60_000,
+    p('logs', 'kwok.log'),
+  );
+  await waitFor(
+    'the default service account',
+    async () =>
+      (
+        await api('GET', '/api/v1/namespaces/default/serviceaccounts/default')
+      ).status === 200,
+    60_000,
+    p('logs', 'kube-controller-manager.log'),
+  );
+  log(
+    `up in ${((Date.now() - t0) / 1000).toFixed(
+      1,
+    )}s; helm and kubectl in ${tools}`,
+  );
   console.log(`KUBECONFIG=${p('kubeconfig')}`);
 }
 
@@ -359,14 +580,23 @@ async function stopAll(pids: Pids) {
   for (const name of order) {
     const pid = pids[name];
     if (ownsPid(pid)) {
-      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
     }
   }
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && order.some(n => ownsPid(pids[n]))) await sleep(100);
+  while (Date.now() < deadline && order.some(n => ownsPid(pids[n])))
+    await sleep(100);
   for (const name of order) {
     if (ownsPid(pids[name])) {
-      try { process.kill(pids[name], 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(pids[name], 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     }
   }
   fs.rmSync(p('pids.json'), { force: true });
@@ -384,7 +614,14 @@ async function down() {
 
 async function status() {
   const pids = readPids();
-  const names = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'local-controllers'];
+  const names = [
+    'etcd',
+    'kube-apiserver',
+    'kube-controller-manager',
+    'kube-scheduler',
+    'kwok',
+    'local-controllers',
+  ];
   let allUp = fs.existsSync(stateDir);
   console.log(`state dir: ${stateDir}`);
   for (const n of names) {
@@ -392,78 +629,304 @@ async function status() {
     allUp &&= ok;
     let rss = '';
     if (ok) {
-      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pids[n]}/status`, 'utf8'));
+      const m = /VmRSS:\s+(\d+)/.exec(
+        fs.readFileSync(`/proc/${pids[n]}/status`, 'utf8'),
+      );
       if (m) rss = ` rss=${Math.round(Number(m[1]) / 1024)}MB`;
     }
-    console.log(`${n.padEnd(24)} ${ok ? `running pid=${pids[n]}${rss}` : 'not running'}`);
+    console.log(
+      `${n.padEnd(24)} ${ok ? `running pid=${pids[n]}${rss}` : 'not running'}`,
+    );
   }
   const ready = fs.existsSync(p('pki', 'admin.crt')) && (await apiReady());
-  console.log(`${'api'.padEnd(24)} ${ready ? `ready https://127.0.0.1:${ports.apiserver}` : 'not ready'}`);
+  console.log(
+    `${'api'.padEnd(24)} ${
+      ready ? `ready https://127.0.0.1:${ports.apiserver}` : 'not ready'
+    }`,
+  );
+  let nodeReady = false;
   if (ready) {
     const v = await api('GET', '/version');
     console.log(`${'version'.padEnd(24)} ${v.json.gitVersion}`);
+    const h = await health();
+    nodeReady = h.nodeReady;
+    console.log(`${'node'.padEnd(24)} ${h.node}`);
+    console.log(`${'pods'.padEnd(24)} ${h.pods}`);
+    console.log(
+      `${'node NotReady events'.padEnd(24)} ${
+        h.nodeNotReadyEvents
+      } in the last hour`,
+    );
   }
-  process.exitCode = allUp && ready ? 0 : 3;
+  process.exitCode = allUp && ready && nodeReady ? 0 : 3;
+}
+
+const age = (t: string | undefined) =>
+  t ? `${Math.round((Date.now() - Date.parse(t)) / 1000)}s ago` : 'never';
+const simulatedFailure = (pod: any) =>
+  pod.metadata.annotations?.['sim.dev-sessions.io/fail'] !== undefined ||
+  (pod.spec.containers ?? []).some((c: any) =>
+    /^[^/]+\.invalid(:[0-9]+)?\//.test(c.image ?? ''),
+  );
+
+/** The node's readiness and heartbeats, and the pods that are not ready. */
+async function health() {
+  const [node, lease, pods, events] = await Promise.all([
+    api('GET', `/api/v1/nodes/${NODE_NAME}`),
+    api(
+      'GET',
+      `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE_NAME}`,
+    ),
+    api('GET', '/api/v1/pods'),
+    api(
+      'GET',
+      '/api/v1/events?fieldSelector=reason%3DNodeNotReady%2CinvolvedObject.kind%3DNode',
+    ),
+  ]);
+  const cond = (node.json?.status?.conditions ?? []).find(
+    (c: any) => c.type === 'Ready',
+  );
+  const nodeReady = cond?.status === 'True';
+  const leaseInfo =
+    lease.status === 200
+      ? `lease renewed ${age(lease.json.spec.renewTime)}`
+      : 'no lease';
+  const nodeLine = cond
+    ? `${NODE_NAME} Ready=${cond.status}${
+        nodeReady ? '' : ` (${cond.reason})`
+      } since ${age(cond.lastTransitionTime)}, ` +
+      `status heartbeat ${age(cond.lastHeartbeatTime)}, ${leaseInfo}`
+    : `${NODE_NAME} missing or without a Ready condition`;
+  let total = 0;
+  const notReady: any[] = [];
+  for (const pod of pods.json?.items ?? []) {
+    if (
+      ['Succeeded', 'Failed'].includes(pod.status?.phase) ||
+      pod.metadata.deletionTimestamp
+    )
+      continue;
+    total++;
+    const ready = (pod.status?.conditions ?? []).find(
+      (c: any) => c.type === 'Ready',
+    );
+    if (ready?.status !== 'True') notReady.push(pod);
+  }
+  const simulated = notReady.filter(simulatedFailure).length;
+  const unexpected = notReady.length - simulated;
+  const podsLine =
+    `${total} active, ${notReady.length} not ready (${simulated} simulated failures, ${unexpected} other)` +
+    (unexpected
+      ? `: ${notReady
+          .filter(x => !simulatedFailure(x))
+          .slice(0, 5)
+          .map(x => `${x.metadata.namespace}/${x.metadata.name}`)
+          .join(', ')}`
+      : '');
+  const nodeNotReadyEvents = (events.json?.items ?? []).reduce(
+    (n: number, e: any) => n + (e.count ?? 1),
+    0,
+  );
+  return { nodeReady, node: nodeLine, pods: podsLine, nodeNotReadyEvents };
 }
 
 // ---- local controllers: volume provisioner and LoadBalancer IPs ------------------------------
+/**
+ * Streams a watch (`?watch=1`) of a collection and hands each event to onEvent, in order.
+ * Resolves with the last resourceVersion when the server ends the watch, or undefined when the
+ * version is too old (410 Gone) and the caller must list again.
+ */
+function watchOnce(
+  collection: string,
+  resourceVersion: string,
+  onEvent: (type: string, obj: any) => Promise<void>,
+): Promise<string | undefined> {
+  cachedTls ??= tlsOpts();
+  return new Promise((resolve, reject) => {
+    let rv: string | undefined = resourceVersion;
+    let chain = Promise.resolve();
+    const req = https.request(
+      {
+        host: '127.0.0.1',
+        port: ports.apiserver,
+        method: 'GET',
+        ...cachedTls,
+        path: `${collection}?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${resourceVersion}`,
+      },
+      res => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          reject(new Error(`watch ${collection}: HTTP ${res.statusCode}`));
+          return;
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let nl;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim()) continue;
+            const ev = JSON.parse(line);
+            if (ev.type === 'ERROR') {
+              if (ev.object?.code === 410) rv = undefined;
+              req.destroy();
+              continue;
+            }
+            if (rv !== undefined)
+              rv = ev.object?.metadata?.resourceVersion ?? rv;
+            if (ev.type === 'BOOKMARK') continue;
+            chain = chain
+              .then(() => onEvent(ev.type, ev.object))
+              .catch(e => {
+                process.stderr.write(
+                  `controllers: ${collection}: ${(e as Error).message}\n`,
+                );
+              });
+          }
+        });
+        res.on('error', () => undefined);
+        res.on('close', () => chain.then(() => resolve(rv)));
+      },
+    );
+    req.on('error', e => (rv === undefined ? resolve(undefined) : reject(e)));
+    req.end();
+  });
+}
+
+/** List, then watch, forever: every object is handed to onEvent as soon as it changes. */
+async function informer(
+  collection: string,
+  onEvent: (type: string, obj: any) => Promise<void>,
+) {
+  for (;;) {
+    try {
+      const list = await api('GET', collection);
+      if (list.status !== 200)
+        throw new Error(`list ${collection}: HTTP ${list.status}`);
+      for (const item of list.json.items ?? []) await onEvent('ADDED', item);
+      let rv: string | undefined = list.json.metadata.resourceVersion;
+      while (rv !== undefined) rv = await watchOnce(collection, rv, onEvent);
+    } catch (e) {
+      process.stderr.write(`controllers: ${(e as Error).message}\n`);
+      await sleep(1000);
+    }
+  }
+}
+
 async function controllers() {
   const volRoot = p('volumes');
   fs.mkdirSync(volRoot, { recursive: true });
-  const lbUsed = new Set<string>();
-  for (;;) {
-    try {
-      const [pvcs, pvs, svcs] = await Promise.all([
-        api('GET', '/api/v1/persistentvolumeclaims'),
-        api('GET', '/api/v1/persistentvolumes'),
-        api('GET', '/api/v1/services'),
-      ]);
-      const existing = new Set((pvs.json.items ?? []).map((v: any) => v.metadata.name));
-      for (const c of pvcs.json.items ?? []) {
-        const ann = c.metadata.annotations ?? {};
-        const want = ann['volume.kubernetes.io/storage-provisioner'] ?? ann['volume.beta.kubernetes.io/storage-provisioner'];
-        const name = `pvc-${c.metadata.uid}`;
-        if (want !== PROVISIONER || c.spec.volumeName || c.status?.phase !== 'Pending' || existing.has(name) || c.metadata.deletionTimestamp) continue;
-        const dir = path.join(volRoot, name);
-        fs.mkdirSync(dir, { recursive: true });
-        await api('POST', '/api/v1/persistentvolumes', {
-          apiVersion: 'v1', kind: 'PersistentVolume',
-          metadata: { name, annotations: { 'pv.kubernetes.io/provisioned-by': PROVISIONER } },
-          spec: {
-            capacity: { storage: c.spec.resources?.requests?.storage ?? '1Gi' },
-            accessModes: c.spec.accessModes ?? ['ReadWriteOnce'],
-            persistentVolumeReclaimPolicy: 'Delete',
-            storageClassName: c.spec.storageClassName,
-            volumeMode: c.spec.volumeMode ?? 'Filesystem',
-            hostPath: { path: dir, type: 'DirectoryOrCreate' },
-            claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: c.metadata.namespace, name: c.metadata.name, uid: c.metadata.uid },
-          },
-        });
-      }
-      for (const v of pvs.json.items ?? []) {
-        const ours = v.metadata.annotations?.['pv.kubernetes.io/provisioned-by'] === PROVISIONER;
-        if (ours && ['Released', 'Failed'].includes(v.status?.phase) && v.spec.persistentVolumeReclaimPolicy === 'Delete') {
-          await api('DELETE', `/api/v1/persistentvolumes/${v.metadata.name}`);
-          fs.rmSync(path.join(volRoot, v.metadata.name), { recursive: true, force: true });
-        }
-      }
-      for (const s of svcs.json.items ?? []) {
-        for (const i of s.status?.loadBalancer?.ingress ?? []) lbUsed.add(i.ip);
-      }
-      for (const s of svcs.json.items ?? []) {
-        if (s.spec.type !== 'LoadBalancer' || s.status?.loadBalancer?.ingress?.length) continue;
-        let n = 1;
-        while (lbUsed.has(`${LB_PREFIX}${n}`) && n < 254) n++;
-        const ip = `${LB_PREFIX}${n}`;
-        lbUsed.add(ip);
-        await api('PATCH', `/api/v1/namespaces/${s.metadata.namespace}/services/${s.metadata.name}/status`,
-          { status: { loadBalancer: { ingress: [{ ip }] } } }, 'application/merge-patch+json');
-      }
-    } catch (e) {
-      process.stderr.write(`controllers: ${(e as Error).message}\n`);
+
+  // Volume provisioner: a PV for every Pending claim of our StorageClass the moment the claim is
+  // created (a watch, not a poll), so the PV controller binds it before the scheduler looks at
+  // the pod; the PV is deleted when its claim goes away.
+  const onClaim = async (type: string, c: any) => {
+    if (type === 'DELETED') return;
+    const ann = c.metadata.annotations ?? {};
+    const want =
+      ann['volume.kubernetes.io/storage-provisioner'] ??
+      ann['volume.beta.kubernetes.io/storage-provisioner'];
+    if (
+      want !== PROVISIONER ||
+      c.spec.volumeName ||
+      c.status?.phase !== 'Pending' ||
+      c.metadata.deletionTimestamp
+    )
+      return;
+    const name = `pvc-${c.metadata.uid}`;
+    const dir = path.join(volRoot, name);
+    fs.mkdirSync(dir, { recursive: true });
+    const r = await api('POST', '/api/v1/persistentvolumes', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: {
+        name,
+        annotations: { 'pv.kubernetes.io/provisioned-by': PROVISIONER },
+      },
+      spec: {
+        capacity: { storage: c.spec.resources?.requests?.storage ?? '1Gi' },
+        accessModes: c.spec.accessModes ?? ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Delete',
+        storageClassName: c.spec.storageClassName,
+        volumeMode: c.spec.volumeMode ?? 'Filesystem',
+        hostPath: { path: dir, type: 'DirectoryOrCreate' },
+        claimRef: {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          namespace: c.metadata.namespace,
+          name: c.metadata.name,
+          uid: c.metadata.uid,
+        },
+      },
+    });
+    if (r.status !== 201 && r.status !== 409)
+      throw new Error(
+        `creating PV ${name}: HTTP ${r.status} ${JSON.stringify(r.json)}`,
+      );
+  };
+  const onVolume = async (type: string, v: any) => {
+    const ours =
+      v.metadata.annotations?.['pv.kubernetes.io/provisioned-by'] ===
+      PROVISIONER;
+    if (!ours) return;
+    if (type === 'DELETED') {
+      fs.rmSync(path.join(volRoot, v.metadata.name), {
+        recursive: true,
+        force: true,
+      });
+      return;
     }
-    await sleep(500);
-  }
+    if (
+      ['Released', 'Failed'].includes(v.status?.phase) &&
+      v.spec.persistentVolumeReclaimPolicy === 'Delete' &&
+      !v.metadata.deletionTimestamp
+    ) {
+      const r = await api(
+        'DELETE',
+        `/api/v1/persistentvolumes/${v.metadata.name}`,
+      );
+      if (r.status !== 200 && r.status !== 202 && r.status !== 404)
+        throw new Error(`deleting PV ${v.metadata.name}: HTTP ${r.status}`);
+      fs.rmSync(path.join(volRoot, v.metadata.name), {
+        recursive: true,
+        force: true,
+      });
+    }
+  };
+
+  // LoadBalancer IPs from 192.0.2.0/24, one per LoadBalancer service.
+  const lbByService = new Map<string, string>();
+  const onService = async (type: string, s: any) => {
+    const key = `${s.metadata.namespace}/${s.metadata.name}`;
+    if (type === 'DELETED') {
+      lbByService.delete(key);
+      return;
+    }
+    const have = s.status?.loadBalancer?.ingress?.[0]?.ip;
+    if (have) {
+      lbByService.set(key, have);
+      return;
+    }
+    if (s.spec.type !== 'LoadBalancer') return;
+    const used = new Set(lbByService.values());
+    let n = 1;
+    while (used.has(`${LB_PREFIX}${n}`) && n < 254) n++;
+    const ip = `${LB_PREFIX}${n}`;
+    lbByService.set(key, ip);
+    await api(
+      'PATCH',
+      `/api/v1/namespaces/${s.metadata.namespace}/services/${s.metadata.name}/status`,
+      { status: { loadBalancer: { ingress: [{ ip }] } } },
+      'application/merge-patch+json',
+    );
+  };
+
+  await Promise.all([
+    informer('/api/v1/persistentvolumeclaims', onClaim),
+    informer('/api/v1/persistentvolumes', onVolume),
+    informer('/api/v1/services', onService),
+  ]);
 }
 
 // ---- main -----------------------------------------------------------------------------------
@@ -471,12 +934,24 @@ const cmd = process.argv[2];
 const usage = 'usage: yarn cluster up | down | status | env';
 try {
   switch (cmd) {
-    case 'up': await up(); break;
-    case 'down': await down(); break;
-    case 'status': await status(); break;
-    case 'env': console.log(`KUBECONFIG=${p('kubeconfig')}`); break;
-    case 'controllers': await controllers(); break;
-    default: console.error(usage); process.exitCode = 2;
+    case 'up':
+      await up();
+      break;
+    case 'down':
+      await down();
+      break;
+    case 'status':
+      await status();
+      break;
+    case 'env':
+      console.log(`KUBECONFIG=${p('kubeconfig')}`);
+      break;
+    case 'controllers':
+      await controllers();
+      break;
+    default:
+      console.error(usage);
+      process.exitCode = 2;
   }
 } catch (e) {
   if (e instanceof ClusterError) {
