@@ -19,7 +19,21 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 const stateDir = path.resolve(
   process.env.DEV_SESSIONS_CLUSTER_DIR ?? path.join(repoRoot, '.cluster'),
 );
-const portOffset = Number(process.env.DEV_SESSIONS_CLUSTER_PORT_OFFSET ?? 0);
+/** The port offset: as set, else the one of the cluster already in the state dir, else 0. */
+function portOffsetOf(): number {
+  if (process.env.DEV_SESSIONS_CLUSTER_PORT_OFFSET !== undefined) {
+    return Number(process.env.DEV_SESSIONS_CLUSTER_PORT_OFFSET);
+  }
+  try {
+    const kc = fs.readFileSync(path.join(stateDir, 'kubeconfig'), 'utf8');
+    const m = /server: https:\/\/127\.0\.0\.1:(\d+)/.exec(kc);
+    if (m) return Number(m[1]) - 36443;
+  } catch {
+    /* no cluster there yet */
+  }
+  return 0;
+}
+const portOffset = portOffsetOf();
 const ports = {
   etcdClient: 32379 + portOffset,
   etcdPeer: 32380 + portOffset,

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot, run } from '../index';
+import { clusterEnv, repoRoot, run } from '../index';
 
 jest.setTimeout(240_000);
 
@@ -39,21 +39,37 @@ afterAll(async () => {
 describe('cluster tool', () => {
   it('env prints the KUBECONFIG line', async () => {
     const r = await cluster('env');
-    expect(r.stdout.trim()).toBe(`KUBECONFIG=${path.join(stateDir, 'kubeconfig')}`);
+    expect(r.stdout.trim()).toBe(
+      `KUBECONFIG=${path.join(stateDir, 'kubeconfig')}`,
+    );
   });
 
   it('up starts every component, status reports them, a second up is a no-op', async () => {
     const first = await cluster('up');
     expect(first.stderr).not.toContain('ERROR');
     expect(first.code).toBe(0);
-    expect(first.stdout.trim()).toBe(`KUBECONFIG=${path.join(stateDir, 'kubeconfig')}`);
+    expect(first.stdout.trim()).toBe(
+      `KUBECONFIG=${path.join(stateDir, 'kubeconfig')}`,
+    );
 
     const status = await cluster('status');
     expect(status.code).toBe(0);
-    for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'local-controllers']) {
+    for (const c of [
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+      'kwok',
+      'local-controllers',
+    ]) {
       expect(status.stdout).toMatch(new RegExp(`${c}\\s+running pid=\\d+`));
     }
     expect(status.stdout).toMatch(/api\s+ready https:\/\/127\.0\.0\.1:36643/);
+    expect(status.stdout).toMatch(
+      /node\s+kwok-node-0 Ready=True since \d+s ago, status heartbeat \d+s ago, lease renewed \d+s ago/,
+    );
+    expect(status.stdout).toMatch(/pods\s+\d+ active, 0 not ready/);
+    expect(status.stdout).toMatch(/node NotReady events\s+0 in the last hour/);
 
     const before = pids();
     const again = await cluster('up');
@@ -79,18 +95,29 @@ describe('cluster tool', () => {
   });
 
   it('fails clearly when a port is taken', async () => {
-    const otherDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-tool-port-'));
+    const otherDir = fs.mkdtempSync(
+      path.join(os.tmpdir(), 'cluster-tool-port-'),
+    );
     const blocker = net.createServer();
-    await new Promise<void>(r => blocker.listen(36443 + 300, '127.0.0.1', () => r()));
+    await new Promise<void>(r =>
+      blocker.listen(36443 + 300, '127.0.0.1', () => r()),
+    );
     try {
       const r = await run(process.execPath, [tool, 'up'], {
-        env: { DEV_SESSIONS_CLUSTER_DIR: otherDir, DEV_SESSIONS_CLUSTER_PORT_OFFSET: '300' },
+        env: {
+          DEV_SESSIONS_CLUSTER_DIR: otherDir,
+          DEV_SESSIONS_CLUSTER_PORT_OFFSET: '300',
+        },
       });
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('port 36743 (apiserver) on 127.0.0.1 is taken');
+      expect(r.stderr).toContain(
+        'port 36743 (apiserver) on 127.0.0.1 is taken',
+      );
     } finally {
       blocker.close();
-      await run(process.execPath, [tool, 'down'], { env: { DEV_SESSIONS_CLUSTER_DIR: otherDir } });
+      await run(process.execPath, [tool, 'down'], {
+        env: { DEV_SESSIONS_CLUSTER_DIR: otherDir },
+      });
     }
   });
 
@@ -100,12 +127,11 @@ describe('cluster tool', () => {
     expect(r.code).toBe(0);
     for (const pid of Object.values(before)) expect(alive(pid)).toBe(false);
     expect(fs.existsSync(stateDir)).toBe(false);
-    // the main test cluster (another state dir) is untouched
-    if (process.env.KUBECONFIG) {
-      const main = await run(process.execPath, [tool, 'status'], {
-        env: { DEV_SESSIONS_CLUSTER_DIR: path.dirname(process.env.KUBECONFIG) },
-      });
-      expect(main.code).toBe(0);
-    }
+    // the main test cluster (another state dir; status finds its ports there) is untouched
+    const mainDir = path.dirname(clusterEnv().kubeconfig);
+    const main = await run(process.execPath, [tool, 'status'], {
+      env: { DEV_SESSIONS_CLUSTER_DIR: mainDir },
+    });
+    expect(main.code).toBe(0);
   });
 });

@@ -74,7 +74,14 @@ spec:
   ports: [{ port: 80, targetPort: 80 }]
 `);
     const rs = await waitFor('a ReplicaSet', async () => {
-      const l = await kubectlJson(['-n', ns, 'get', 'replicasets', '-l', 'app=web']);
+      const l = await kubectlJson([
+        '-n',
+        ns,
+        'get',
+        'replicasets',
+        '-l',
+        'app=web',
+      ]);
       return l.items.length === 1 && l.items[0];
     });
     expect(rs.metadata.ownerReferences[0].kind).toBe('Deployment');
@@ -90,17 +97,27 @@ spec:
     expect(inCidr(clusterIp, '10.96.0.0/16')).toBe(true);
     for (const p of pods) {
       expect(inCidr(p.status.podIP, '10.96.0.0/16')).toBe(false);
-      expect(p.status.conditions.find((c: any) => c.type === 'Ready').status).toBe('True');
+      expect(
+        p.status.conditions.find((c: any) => c.type === 'Ready').status,
+      ).toBe('True');
     }
-    const slices = await waitFor('an EndpointSlice with both pods', async () => {
-      const l = await kubectlJson([
-        '-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=web',
-      ]);
-      const addrs = l.items.flatMap((s: any) =>
-        (s.endpoints ?? []).flatMap((e: any) => e.addresses),
-      );
-      return addrs.length === 2 && addrs;
-    });
+    const slices = await waitFor(
+      'an EndpointSlice with both pods',
+      async () => {
+        const l = await kubectlJson([
+          '-n',
+          ns,
+          'get',
+          'endpointslices',
+          '-l',
+          'kubernetes.io/service-name=web',
+        ]);
+        const addrs = l.items.flatMap((s: any) =>
+          (s.endpoints ?? []).flatMap((e: any) => e.addresses),
+        );
+        return addrs.length === 2 && addrs;
+      },
+    );
     expect(slices.sort()).toEqual(pods.map((p: any) => p.status.podIP).sort());
   });
 
@@ -108,7 +125,9 @@ spec:
     const scs = await kubectlJson(['get', 'storageclasses']);
     const def = scs.items.find(
       (s: any) =>
-        s.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true',
+        s.metadata.annotations?.[
+          'storageclass.kubernetes.io/is-default-class'
+        ] === 'true',
     );
     expect(def).toBeDefined();
     await apply(`
@@ -163,16 +182,22 @@ spec:
     const bad = await status('bad-image');
     const app = bad.containerStatuses.find((c: any) => c.name === 'app');
     expect(app.state.waiting.reason).toBe('ImagePullBackOff');
-    expect(bad.containerStatuses.find((c: any) => c.name === 'ok').ready).toBe(true);
+    expect(bad.containerStatuses.find((c: any) => c.name === 'ok').ready).toBe(
+      true,
+    );
 
     const crash = await status('crash');
     const crashed = crash.containerStatuses.find((c: any) => c.name === 'app');
     expect(crashed.state.waiting.reason).toBe('CrashLoopBackOff');
     expect(crashed.restartCount).toBeGreaterThan(0);
-    expect(crash.conditions.find((c: any) => c.type === 'Ready').status).toBe('False');
+    expect(crash.conditions.find((c: any) => c.type === 'Ready').status).toBe(
+      'False',
+    );
 
     const oom = await status('oom');
-    expect(oom.containerStatuses[0].lastState.terminated.reason).toBe('OOMKilled');
+    expect(oom.containerStatuses[0].lastState.terminated.reason).toBe(
+      'OOMKilled',
+    );
   });
 
   it('installs, upgrades and uninstalls a Helm chart with --wait (LoadBalancer, PVC)', async () => {
@@ -210,25 +235,62 @@ spec: { type: LoadBalancer, selector: { app: probe }, ports: [{ port: 80 }] }
     );
     const hns = `helm-probe-${randomSuffix()}`;
     await helm(
-      ['install', 'probe', dir, '-n', hns, '--create-namespace', '--wait', '--timeout', '90s'],
+      [
+        'install',
+        'probe',
+        dir,
+        '-n',
+        hns,
+        '--create-namespace',
+        '--wait',
+        '--timeout',
+        '90s',
+      ],
       120_000,
     );
     const svc = await kubectlJson(['-n', hns, 'get', 'service', 'probe-lb']);
-    expect(svc.status.loadBalancer.ingress[0].ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(svc.status.loadBalancer.ingress[0].ip).toMatch(
+      /^\d+\.\d+\.\d+\.\d+$/,
+    );
     await helm(
-      ['upgrade', 'probe', dir, '-n', hns, '--set', 'replicas=2', '--wait', '--timeout', '90s'],
+      [
+        'upgrade',
+        'probe',
+        dir,
+        '-n',
+        hns,
+        '--set',
+        'replicas=2',
+        '--wait',
+        '--timeout',
+        '90s',
+      ],
       120_000,
     );
     const dep = await kubectlJson(['-n', hns, 'get', 'deployment', 'probe']);
     expect(dep.status.readyReplicas).toBe(2);
-    const history = JSON.parse(await helm(['history', 'probe', '-n', hns, '-o', 'json']));
-    expect(history.map((h: any) => h.status)).toEqual(['superseded', 'deployed']);
-    await helm(['uninstall', 'probe', '-n', hns, '--wait', '--timeout', '60s'], 90_000);
+    const history = JSON.parse(
+      await helm(['history', 'probe', '-n', hns, '-o', 'json']),
+    );
+    expect(history.map((h: any) => h.status)).toEqual([
+      'superseded',
+      'deployed',
+    ]);
+    await helm(
+      ['uninstall', 'probe', '-n', hns, '--wait', '--timeout', '60s'],
+      90_000,
+    );
     const list = JSON.parse(await helm(['list', '-n', hns, '-o', 'json']));
     expect(list).toEqual([]);
 
     // deleting the namespace finalizes
-    const del = await kubectl(['delete', 'namespace', hns, '--wait=true', '--timeout=60s']);
+    const del = await kubectl([
+      'delete',
+      'namespace',
+      hns,
+      '--wait=true',
+      '--timeout=60s',
+    ]);
     expect(del.code).toBe(0);
     const env = clusterEnv();
     const gone = await run(env.kubectl, ['get', 'namespace', hns], {
