@@ -12,3 +12,7 @@ export {
   isDevSessionOwner,
   type DevSessionQuery,
 } from './permissions';
+export {
+  devSessionPolicyDecision,
+  type DevSessionPolicyOptions,
+} from './policyDecision';

@@ -3,6 +3,7 @@ import defaultExport, {
   DEV_SESSION_ROLES,
   devSessionPermissions,
   isProjectUuid,
+  normalizeEntityRef,
 } from './index';
 
 describe('dev-sessions-common', () => {
@@ -28,6 +29,7 @@ describe('dev-sessions-common', () => {
     expect(names).toEqual([
       'dev-session.create',
       'dev-session.read',
+      'dev-session.update',
       'dev-session.delete',
     ]);
     expect(devSessionPermissions[2]).toMatchObject({
@@ -68,7 +70,24 @@ describe('devSessionEntityName', () => {
   });
 
   it('keeps the full UUID and makes a ref', () => {
-    expect(devSessionEntityRef('Checkout', uuid)).toBe(`resource:default/checkout-${uuid}`);
-    expect(devSessionEntityName('Checkout', uuid.toUpperCase())).toContain(uuid);
+    expect(devSessionEntityRef('Checkout', uuid)).toBe(
+      `resource:default/checkout-${uuid}`,
+    );
+    expect(devSessionEntityName('Checkout', uuid.toUpperCase())).toContain(
+      uuid,
+    );
+  });
+
+  it('normalises owner entity refs for storing and comparing', () => {
+    expect(normalizeEntityRef('user:jane')).toBe('user:default/jane');
+    expect(normalizeEntityRef('User:Default/Jane')).toBe('user:default/jane');
+    expect(normalizeEntityRef('jane')).toBe('user:default/jane');
+    expect(normalizeEntityRef('payments', 'group')).toBe(
+      'group:default/payments',
+    );
+    expect(normalizeEntityRef('group:dev/payments')).toBe('group:dev/payments');
+    expect(normalizeEntityRef('user:development/guest')).toBe(
+      'user:development/guest',
+    );
   });
 });

@@ -4,10 +4,12 @@
  * dev session card. The same key is the label on every Kubernetes object of the session.
  * @public
  */
-export const ANNOTATION_DEV_SESSION_PROJECT_UUID = 'dev-sessions.io/project-uuid';
+export const ANNOTATION_DEV_SESSION_PROJECT_UUID =
+  'dev-sessions.io/project-uuid';
 
 /** Kubernetes label carrying the project UUID on every object of a session. @public */
-export const LABEL_DEV_SESSION_PROJECT_UUID = ANNOTATION_DEV_SESSION_PROJECT_UUID;
+export const LABEL_DEV_SESSION_PROJECT_UUID =
+  ANNOTATION_DEV_SESSION_PROJECT_UUID;
 
 /** `spec.type` of the catalog Resource entity emitted for each session. @public */
 export const DEV_SESSION_ENTITY_TYPE = 'dev-session';

@@ -48,19 +48,28 @@ export class DevSessionsClient {
   private readonly discovery: DevSessionsDiscovery;
   private readonly fetchFn: typeof fetch;
 
-  constructor(options: { discovery: DevSessionsDiscovery; fetchApi?: { fetch: typeof fetch } }) {
+  constructor(options: {
+    discovery: DevSessionsDiscovery;
+    fetchApi?: { fetch: typeof fetch };
+  }) {
     this.discovery = options.discovery;
-    this.fetchFn = options.fetchApi?.fetch ?? ((input, init) => fetch(input, init));
+    this.fetchFn =
+      options.fetchApi?.fetch ?? ((input, init) => fetch(input, init));
   }
 
   private async request<T>(
     method: string,
     path: string,
-    opts: DevSessionsCallOptions & { body?: unknown; query?: Record<string, string | undefined> } = {},
+    opts: DevSessionsCallOptions & {
+      body?: unknown;
+      query?: Record<string, string | undefined>;
+    } = {},
   ): Promise<{ status: number; body: T }> {
     const base = await this.discovery.getBaseUrl('dev-sessions');
     const qs = new URLSearchParams(
-      Object.entries(opts.query ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      Object.entries(opts.query ?? {}).filter(
+        (e): e is [string, string] => e[1] !== undefined,
+      ),
     ).toString();
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -78,7 +87,10 @@ export class DevSessionsClient {
       body = text;
     }
     if (!res.ok) {
-      const message = body?.error?.message ?? (typeof body === 'string' && body) ?? res.statusText;
+      const message =
+        body?.error?.message ??
+        (typeof body === 'string' && body) ??
+        res.statusText;
       throw new DevSessionsApiError(message, res.status, body?.error?.name);
     }
     return { status: res.status, body };
@@ -88,42 +100,90 @@ export class DevSessionsClient {
   async getOrCreate(
     projectUuid: string,
     request: DevSessionCreateRequest,
-    opts: DevSessionsCallOptions & { wait?: boolean; timeoutSeconds?: number } = {},
+    opts: DevSessionsCallOptions & {
+      wait?: boolean;
+      timeoutSeconds?: number;
+    } = {},
   ): Promise<{ session: DevSession; created: boolean }> {
-    const r = await this.request<DevSession>('PUT', `/projects/${encodeURIComponent(projectUuid)}/session`, {
-      ...opts,
-      body: request,
-      query: {
-        wait: opts.wait ? 'true' : undefined,
-        timeoutSeconds: opts.timeoutSeconds?.toString(),
+    const r = await this.request<DevSession>(
+      'PUT',
+      `/projects/${encodeURIComponent(projectUuid)}/session`,
+      {
+        ...opts,
+        body: request,
+        query: {
+          wait: opts.wait ? 'true' : undefined,
+          timeoutSeconds: opts.timeoutSeconds?.toString(),
+        },
       },
-    });
+    );
     return { session: r.body, created: r.status === 201 };
   }
 
   /** Renders the chart for a request and returns what would be created; changes nothing. */
-  async dryRun(projectUuid: string, request: DevSessionCreateRequest, opts: DevSessionsCallOptions = {}): Promise<DevSessionDryRun> {
-    const r = await this.request<DevSessionDryRun>('PUT', `/projects/${encodeURIComponent(projectUuid)}/session`, {
-      ...opts,
-      body: request,
-      query: { dryRun: 'true' },
-    });
+  async dryRun(
+    projectUuid: string,
+    request: DevSessionCreateRequest,
+    opts: DevSessionsCallOptions = {},
+  ): Promise<DevSessionDryRun> {
+    const r = await this.request<DevSessionDryRun>(
+      'PUT',
+      `/projects/${encodeURIComponent(projectUuid)}/session`,
+      {
+        ...opts,
+        body: request,
+        query: { dryRun: 'true' },
+      },
+    );
     return r.body;
   }
 
-  async get(projectUuid: string, opts: DevSessionsCallOptions = {}): Promise<DevSession> {
-    return (await this.request<DevSession>('GET', `/projects/${encodeURIComponent(projectUuid)}/session`, opts)).body;
+  async get(
+    projectUuid: string,
+    opts: DevSessionsCallOptions = {},
+  ): Promise<DevSession> {
+    return (
+      await this.request<DevSession>(
+        'GET',
+        `/projects/${encodeURIComponent(projectUuid)}/session`,
+        opts,
+      )
+    ).body;
   }
 
-  async status(projectUuid: string, opts: DevSessionsCallOptions = {}): Promise<DevSessionStatus> {
-    return (await this.request<DevSessionStatus>('GET', `/projects/${encodeURIComponent(projectUuid)}/session/status`, opts)).body;
+  async status(
+    projectUuid: string,
+    opts: DevSessionsCallOptions = {},
+  ): Promise<DevSessionStatus> {
+    return (
+      await this.request<DevSessionStatus>(
+        'GET',
+        `/projects/${encodeURIComponent(projectUuid)}/session/status`,
+        opts,
+      )
+    ).body;
   }
 
-  async delete(projectUuid: string, opts: DevSessionsCallOptions = {}): Promise<void> {
-    await this.request('DELETE', `/projects/${encodeURIComponent(projectUuid)}/session`, opts);
+  async delete(
+    projectUuid: string,
+    opts: DevSessionsCallOptions = {},
+  ): Promise<void> {
+    await this.request(
+      'DELETE',
+      `/projects/${encodeURIComponent(projectUuid)}/session`,
+      opts,
+    );
   }
 
-  async list(filter: { owner?: string } = {}, opts: DevSessionsCallOptions = {}): Promise<DevSession[]> {
-    return (await this.request<{ items: DevSession[] }>('GET', '/sessions', { ...opts, query: { owner: filter.owner } })).body.items;
+  async list(
+    filter: { owner?: string } = {},
+    opts: DevSessionsCallOptions = {},
+  ): Promise<DevSession[]> {
+    return (
+      await this.request<{ items: DevSession[] }>('GET', '/sessions', {
+        ...opts,
+        query: { owner: filter.owner },
+      })
+    ).body.items;
   }
 }

@@ -6,7 +6,10 @@
  * `dev-session-<uuid>`.
  * @public
  */
-export function devSessionEntityName(projectId: string, projectUuid: string): string {
+export function devSessionEntityName(
+  projectId: string,
+  projectUuid: string,
+): string {
   const uuid = projectUuid.toLowerCase();
   const slug = projectId
     .normalize('NFKD')
@@ -16,11 +19,29 @@ export function devSessionEntityName(projectId: string, projectUuid: string): st
     .replace(/^-+/, '')
     .slice(0, 26)
     .replace(/-+$/, '');
-  if (!slug || slug === uuid || uuid.startsWith(slug)) return `dev-session-${uuid}`;
+  if (!slug || slug === uuid || uuid.startsWith(slug))
+    return `dev-session-${uuid}`;
   return `${slug}-${uuid}`;
 }
 
 /** Entity ref of a project's dev-session entity. @public */
-export function devSessionEntityRef(projectId: string, projectUuid: string): string {
+export function devSessionEntityRef(
+  projectId: string,
+  projectUuid: string,
+): string {
   return `resource:default/${devSessionEntityName(projectId, projectUuid)}`;
+}
+
+/**
+ * The canonical form of an owner entity ref, for storing and comparing: `kind:namespace/name`,
+ * lower case (entity refs are case-insensitive), with `default` as the namespace when none is
+ * given and `defaultKind` when no kind is given. `user:jane` and `User:default/Jane` both become
+ * `user:default/jane`.
+ * @public
+ */
+export function normalizeEntityRef(ref: string, defaultKind = 'user'): string {
+  const m = /^(?:([^:/]+):)?(?:([^:/]+)\/)?([^:/]+)$/.exec(ref.trim());
+  if (!m) return ref.trim().toLowerCase();
+  const [, kind = defaultKind, namespace = 'default', name] = m;
+  return `${kind}:${namespace}/${name}`.toLowerCase();
 }

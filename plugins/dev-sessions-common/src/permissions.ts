@@ -23,9 +23,20 @@ export const devSessionDeletePermission = createPermission({
   resourceType: DEV_SESSION_RESOURCE_TYPE,
 });
 
+/**
+ * Change an existing dev session: retry a `failed` one (with its stored values). Owner-scoped
+ * through `IS_OWNER` in the app's policy. @public
+ */
+export const devSessionUpdatePermission = createPermission({
+  name: 'dev-session.update',
+  attributes: { action: 'update' },
+  resourceType: DEV_SESSION_RESOURCE_TYPE,
+});
+
 /** All dev-session permissions. @public */
 export const devSessionPermissions = [
   devSessionCreatePermission,
   devSessionReadPermission,
+  devSessionUpdatePermission,
   devSessionDeletePermission,
 ];

@@ -25,10 +25,17 @@ let appLog = '';
 let browser: Browser;
 let page: Page;
 
-async function waitForHttp(url: string, ok: (status: number, body: string) => boolean, timeoutMs: number) {
+async function waitForHttp(
+  url: string,
+  ok: (status: number, body: string) => boolean,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (app?.exitCode !== null && app?.exitCode !== undefined) throw new Error(`the app exited (${app.exitCode}):\n${appLog.slice(-3000)}`);
+    if (app?.exitCode !== null && app?.exitCode !== undefined)
+      throw new Error(
+        `the app exited (${app.exitCode}):\n${appLog.slice(-3000)}`,
+      );
     try {
       const r = await fetch(url);
       if (ok(r.status, await r.text())) return;
@@ -43,7 +50,10 @@ async function waitForHttp(url: string, ok: (status: number, body: string) => bo
 async function api(method: string, p: string, body?: object) {
   const r = await fetch(`${BACKEND}/api/dev-sessions${p}`, {
     method,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      'content-type': 'application/json',
+    },
     body: body && JSON.stringify(body),
   });
   const text = await r.text();
@@ -52,31 +62,83 @@ async function api(method: string, p: string, body?: object) {
 
 beforeAll(async () => {
   const env = clusterEnv();
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; ./dev test installs Debian's chromium`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}; ./dev test installs Debian's chromium`,
+    );
   fs.mkdirSync(results, { recursive: true });
   // a static token so the test can also drive the REST API, as automation would
   const extraConfig = path.join(results, 'e2e-app-config.yaml');
-  fs.writeFileSync(extraConfig, `backend:\n  auth:\n    externalAccess:\n      - type: static\n        options:\n          token: ${TOKEN}\n          subject: e2e-test\n`);
-  const yarnJs = fs.readdirSync(path.join(repoRoot, '.yarn/releases')).find(f => f.endsWith('.cjs'))!;
-  app = spawn(process.execPath, [path.join(repoRoot, '.yarn/releases', yarnJs), 'start', '--config', path.join(repoRoot, 'app-config.yaml'), '--config', extraConfig], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'development', KUBECONFIG: env.kubeconfig, BROWSER: 'none', CI: 'true' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // and, as a platform team would for its own tests, lets the failure simulation's pod annotation through
+  fs.writeFileSync(
+    extraConfig,
+    [
+      'backend:',
+      '  auth:',
+      '    externalAccess:',
+      '      - type: static',
+      '        options:',
+      `          token: ${TOKEN}`,
+      '          subject: e2e-test',
+      'devSessions:',
+      '  values:',
+      '    userSettable: [containers.*.command, containers.*.args, containers.*.env, podAnnotations.*]',
+      '',
+    ].join('\n'),
+  );
+  const yarnJs = fs
+    .readdirSync(path.join(repoRoot, '.yarn/releases'))
+    .find(f => f.endsWith('.cjs'))!;
+  app = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, '.yarn/releases', yarnJs),
+      'start',
+      '--config',
+      path.join(repoRoot, 'app-config.yaml'),
+      '--config',
+      extraConfig,
+    ],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        KUBECONFIG: env.kubeconfig,
+        BROWSER: 'none',
+        CI: 'true',
+      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   app.stdout!.on('data', d => (appLog = (appLog + d).slice(-20000)));
   app.stderr!.on('data', d => (appLog = (appLog + d).slice(-20000)));
-  await waitForHttp(`${BACKEND}/.backstage/health/v1/readiness`, (s, b) => s === 200 && b.includes('ok'), 300_000);
+  await waitForHttp(
+    `${BACKEND}/.backstage/health/v1/readiness`,
+    (s, b) => s === 200 && b.includes('ok'),
+    300_000,
+  );
   await waitForHttp(APP, s => s === 200, 300_000);
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(APP);
-  await page.getByRole('button', { name: /enter/i }).click({ timeout: 120_000 });
+  await page
+    .getByRole('button', { name: /enter/i })
+    .click({ timeout: 120_000 });
   await page.getByText('Catalog').first().waitFor({ timeout: 60_000 });
 });
 
@@ -98,41 +160,73 @@ describe('dev session card in a real browser', () => {
 
   it('creates a session through the "Dev session" template and shows it ready with three links', async () => {
     await page.goto(`${APP}/create/templates/default/dev-session`);
-    await page.getByLabel(/Project name/).first().fill('E2E Shop', { timeout: 120_000 });
-    await page.getByLabel(/Project UUID/).first().fill(uuid);
+    await page
+      .getByLabel(/Project name/)
+      .first()
+      .fill('E2E Shop', { timeout: 120_000 });
+    await page
+      .getByLabel(/Project UUID/)
+      .first()
+      .fill(uuid);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Review' }).click();
     await page.getByRole('button', { name: 'Create' }).click();
     // the task page: wait for the step to finish and the output links to appear
-    await page.getByRole('link', { name: 'VS Code' }).waitFor({ timeout: 240_000 });
-    await page.screenshot({ path: path.join(results, 'e2e-template-run.png'), fullPage: true });
+    await page
+      .getByRole('link', { name: 'VS Code' })
+      .waitFor({ timeout: 240_000 });
+    await page.screenshot({
+      path: path.join(results, 'e2e-template-run.png'),
+      fullPage: true,
+    });
 
     await page.goto(`${APP}/catalog/default/resource/e2e-shop-${uuid}`);
     await cardState().getByText('ready').waitFor({ timeout: 120_000 });
     for (const name of ['Preview', 'Chat', 'VS Code']) {
-      const link = page.getByTestId('dev-session-links').getByRole('link', { name, exact: true });
+      const link = page
+        .getByTestId('dev-session-links')
+        .getByRole('link', { name, exact: true });
       await link.waitFor({ timeout: 30_000 });
       expect(await link.getAttribute('target')).toBe('_blank');
       expect(await link.getAttribute('href')).toMatch(/^http:\/\/dev-session-/);
     }
-    await page.screenshot({ path: path.join(results, 'e2e-card-ready.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(results, 'e2e-card-ready.png'),
+      fullPage: true,
+    });
     expect((await api('DELETE', `/projects/${uuid}/session`)).status).toBe(204);
   });
 
   it('shows a crash-looping container with its reason, restarts and a hint', async () => {
     const id = randomUUID();
-    const created = await api('PUT', `/projects/${id}/session?timeoutSeconds=45`, {
-      projectId: 'E2E Crashy',
-      owner: 'user:default/guest',
-      values: { podAnnotations: { 'sim.dev-sessions.io/fail': 'chat=CrashLoopBackOff' } },
-    });
+    const created = await api(
+      'PUT',
+      `/projects/${id}/session?timeoutSeconds=45`,
+      {
+        projectId: 'E2E Crashy',
+        owner: 'user:default/guest',
+        values: {
+          podAnnotations: {
+            'sim.dev-sessions.io/fail': 'chat=CrashLoopBackOff',
+          },
+        },
+      },
+    );
     expect(created.status).toBe(201);
     await page.goto(`${APP}/catalog/default/resource/e2e-crashy-${id}`);
     const chat = page.getByTestId('container-chat');
     await chat.getByText('CrashLoopBackOff').waitFor({ timeout: 120_000 });
     expect(await chat.textContent()).toMatch(/keeps crashing/);
-    expect(await page.getByTestId('dev-session-links').getByRole('button', { name: 'Chat', exact: true }).isDisabled()).toBe(true);
-    await page.screenshot({ path: path.join(results, 'e2e-card-crashloop.png'), fullPage: true });
+    expect(
+      await page
+        .getByTestId('dev-session-links')
+        .getByRole('button', { name: 'Chat', exact: true })
+        .isDisabled(),
+    ).toBe(true);
+    await page.screenshot({
+      path: path.join(results, 'e2e-card-crashloop.png'),
+      fullPage: true,
+    });
     await api('DELETE', `/projects/${id}/session`);
   });
 });

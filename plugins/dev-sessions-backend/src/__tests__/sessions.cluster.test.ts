@@ -2,17 +2,28 @@
  * The dev-sessions backend for real: the plugin inside startTestBackend, SQLite, the real helm
  * binary and the local cluster (./dev test provides KUBECONFIG and DEV_SESSIONS_HELM).
  */
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
 import {
   createDevSessionCreateAction,
   createDevSessionDeleteAction,
 } from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
-import { clusterEnv, helm, kubectl, kubectlJson, waitFor } from '@internal/integration-tests';
+import {
+  clusterEnv,
+  helm,
+  kubectl,
+  kubectlJson,
+  waitFor,
+} from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
+import { DEFAULT_USER_SETTABLE } from '../service/ValuesPolicy';
 
 jest.setTimeout(300_000);
 
@@ -24,7 +35,18 @@ beforeAll(async () => {
     features: [
       devSessionsPlugin,
       mockServices.rootConfig.factory({
-        data: { devSessions: { helm: { timeoutSeconds: 90 }, reconcile: { intervalSeconds: 3600 } } },
+        data: {
+          devSessions: {
+            helm: { timeoutSeconds: 90 },
+            reconcile: { intervalSeconds: 3600 },
+            // the platform of this test lets the failure simulation through: a pod annotation
+            // and images on the reserved registry.invalid host
+            values: {
+              userSettable: [...DEFAULT_USER_SETTABLE, 'podAnnotations.*'],
+              allowedImageRegistries: ['docker.io', 'registry.invalid'],
+            },
+          },
+        },
       }),
     ],
   });
@@ -32,24 +54,36 @@ beforeAll(async () => {
 });
 
 const api = () => request(server);
-const releases = async (ns: string) => JSON.parse(await helm(['list', '-a', '-n', ns, '-o', 'json']));
+const releases = async (ns: string) =>
+  JSON.parse(await helm(['list', '-a', '-n', ns, '-o', 'json']));
 
 describe('dev sessions on the cluster', () => {
   const uuid = randomUUID();
 
   it('creates a session via REST: release, running pod, status with three ready containers and URLs', async () => {
-    const res = await api().put(`/api/dev-sessions/projects/${uuid}/session?wait=true`)
+    const res = await api()
+      .put(`/api/dev-sessions/projects/${uuid}/session?wait=true`)
       .send({ projectId: 'checkout service', size: 'small' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      projectUuid: uuid, projectId: 'checkout service', namespace: uuid, releaseName: 'dev-session',
-      state: 'ready', size: 'small', owner: 'user:default/mock',
-      entityRef: `resource:default/checkout-service-${uuid}`, cluster: expect.any(String),
+      projectUuid: uuid,
+      projectId: 'checkout service',
+      namespace: uuid,
+      releaseName: 'dev-session',
+      state: 'ready',
+      size: 'small',
+      owner: 'user:default/mock',
+      entityRef: `resource:default/checkout-service-${uuid}`,
+      cluster: expect.any(String),
     });
-    expect(res.body.endpoints.vscode.url).toBe(`http://dev-session-vscode.${uuid}.svc.cluster.local:8080/`);
+    expect(res.body.endpoints.vscode.url).toBe(
+      `http://dev-session-vscode.${uuid}.svc.cluster.local:8080/`,
+    );
 
     const rels = await releases(uuid);
-    expect(rels.map((r: any) => [r.name, r.status])).toEqual([['dev-session', 'deployed']]);
+    expect(rels.map((r: any) => [r.name, r.status])).toEqual([
+      ['dev-session', 'deployed'],
+    ]);
     const ns = await kubectlJson(['get', 'namespace', uuid]);
     expect(ns.metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'restricted',
@@ -57,18 +91,29 @@ describe('dev sessions on the cluster', () => {
       'app.kubernetes.io/managed-by': 'backstage-dev-sessions',
     });
 
-    const status = await api().get(`/api/dev-sessions/projects/${uuid}/session/status`);
+    const status = await api().get(
+      `/api/dev-sessions/projects/${uuid}/session/status`,
+    );
     expect(status.status).toBe(200);
     expect(status.body.pod.phase).toBe('Running');
-    expect(status.body.containers.map((c: any) => [c.name, c.ready, c.state])).toEqual([
-      ['preview', true, 'running'], ['chat', true, 'running'], ['vscode', true, 'running'],
+    expect(
+      status.body.containers.map((c: any) => [c.name, c.ready, c.state]),
+    ).toEqual([
+      ['preview', true, 'running'],
+      ['chat', true, 'running'],
+      ['vscode', true, 'running'],
     ]);
-    expect(status.body.endpoints.preview).toMatchObject({ ready: true, path: '/preview' });
+    expect(status.body.endpoints.preview).toMatchObject({
+      ready: true,
+      path: '/preview',
+    });
     expect(status.body.clusterReachable).toBe(true);
   });
 
   it('get-or-create twice returns the same session and leaves one release', async () => {
-    const again = await api().put(`/api/dev-sessions/projects/${uuid}/session`).send({ projectId: 'checkout service' });
+    const again = await api()
+      .put(`/api/dev-sessions/projects/${uuid}/session`)
+      .send({ projectId: 'checkout service' });
     expect(again.status).toBe(200);
     expect(again.body.createdAt).toBeDefined();
     const get = await api().get(`/api/dev-sessions/projects/${uuid}/session`);
@@ -76,24 +121,34 @@ describe('dev sessions on the cluster', () => {
     const rels = await releases(uuid);
     expect(rels).toHaveLength(1);
     expect(rels[0].revision).toBe('1');
-    const list = await api().get('/api/dev-sessions/sessions?owner=user:default/mock');
+    const list = await api().get(
+      '/api/dev-sessions/sessions?owner=user:default/mock',
+    );
     expect(list.body.items.map((s: any) => s.projectUuid)).toContain(uuid);
   });
 
   it('deletes: release and namespace gone, then 404; deleting again is fine', async () => {
-    const del = await api().delete(`/api/dev-sessions/projects/${uuid}/session`);
+    const del = await api().delete(
+      `/api/dev-sessions/projects/${uuid}/session`,
+    );
     expect(del.status).toBe(204);
     const ns = await kubectl(['get', 'namespace', uuid]);
     expect(ns.stderr).toContain('NotFound');
-    expect((await api().get(`/api/dev-sessions/projects/${uuid}/session`)).status).toBe(404);
-    expect((await api().delete(`/api/dev-sessions/projects/${uuid}/session`)).status).toBe(204);
+    expect(
+      (await api().get(`/api/dev-sessions/projects/${uuid}/session`)).status,
+    ).toBe(404);
+    expect(
+      (await api().delete(`/api/dev-sessions/projects/${uuid}/session`)).status,
+    ).toBe(204);
   });
 
   it('10 concurrent creates for one project make one release and all see the same session', async () => {
     const id = randomUUID();
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        api().put(`/api/dev-sessions/projects/${id}/session?wait=true`).send({ projectId: 'race' }),
+        api()
+          .put(`/api/dev-sessions/projects/${id}/session?wait=true`)
+          .send({ projectId: 'race' }),
       ),
     );
     const codes = results.map(r => r.status).sort();
@@ -112,17 +167,29 @@ describe('dev sessions on the cluster', () => {
 
   it('a chart failure (image that cannot be pulled) leaves state failed and no release; a retry works', async () => {
     const id = randomUUID();
-    const bad = await api().put(`/api/dev-sessions/projects/${id}/session?wait=true&timeoutSeconds=30`).send({
-      projectId: 'broken',
-      values: { containers: { preview: { image: { repository: 'registry.invalid/acme/preview', tag: '1' } } } },
-    });
+    const bad = await api()
+      .put(
+        `/api/dev-sessions/projects/${id}/session?wait=true&timeoutSeconds=30`,
+      )
+      .send({
+        projectId: 'broken',
+        values: {
+          containers: {
+            preview: {
+              image: { repository: 'registry.invalid/acme/preview', tag: '1' },
+            },
+          },
+        },
+      });
     expect(bad.status).toBe(201);
     expect(bad.body.state).toBe('failed');
     expect(bad.body.lastError).toMatch(/helm upgrade/);
     expect(bad.body.lastError).toMatch(/timed out|context deadline|failed/i);
     expect(await releases(id)).toEqual([]);
 
-    const retry = await api().put(`/api/dev-sessions/projects/${id}/session?wait=true`).send({ projectId: 'broken' });
+    const retry = await api()
+      .put(`/api/dev-sessions/projects/${id}/session?wait=true`)
+      .send({ projectId: 'broken' });
     expect(retry.status).toBe(200);
     expect(retry.body.state).toBe('ready');
     expect(retry.body.lastError).toBeUndefined();
@@ -133,58 +200,110 @@ describe('dev sessions on the cluster', () => {
 
   it('dry run renders what would be created and creates nothing', async () => {
     const id = randomUUID();
-    const res = await api().put(`/api/dev-sessions/projects/${id}/session?dryRun=true`).send({ projectId: 'dry' });
+    const res = await api()
+      .put(`/api/dev-sessions/projects/${id}/session?dryRun=true`)
+      .send({ projectId: 'dry' });
     expect(res.status).toBe(200);
-    expect(res.body.objects).toEqual(expect.arrayContaining([
-      'Deployment/dev-session', 'Service/dev-session-preview', 'PersistentVolumeClaim/dev-session-workspace',
-    ]));
-    expect((await api().get(`/api/dev-sessions/projects/${id}/session`)).status).toBe(404);
-    expect((await kubectl(['get', 'namespace', id])).stderr).toContain('NotFound');
+    expect(res.body.objects).toEqual(
+      expect.arrayContaining([
+        'Deployment/dev-session',
+        'Service/dev-session-preview',
+        'PersistentVolumeClaim/dev-session-workspace',
+      ]),
+    );
+    expect(
+      (await api().get(`/api/dev-sessions/projects/${id}/session`)).status,
+    ).toBe(404);
+    expect((await kubectl(['get', 'namespace', id])).stderr).toContain(
+      'NotFound',
+    );
   });
 
   it('creates and deletes through the scaffolder actions (action -> REST -> Helm)', async () => {
     const port = (server.address() as { port: number }).port;
     const client = new DevSessionsClient({
-      discovery: { getBaseUrl: async () => `http://127.0.0.1:${port}/api/dev-sessions` },
+      discovery: {
+        getBaseUrl: async () => `http://127.0.0.1:${port}/api/dev-sessions`,
+      },
     });
-    const deps = { client, token: async () => mockCredentials.user.token(), pollIntervalMs: 250 };
+    const deps = {
+      client,
+      token: async () => mockCredentials.user.token(),
+      pollIntervalMs: 250,
+    };
     const id = randomUUID();
-    const ctx = createMockActionContext({ input: { projectUuid: id, projectId: 'from-template', size: 'small' } });
+    const ctx = createMockActionContext({
+      input: { projectUuid: id, projectId: 'from-template', size: 'small' },
+    });
     await createDevSessionCreateAction(deps).handler(ctx as any);
     const out = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
-    expect(out).toMatchObject({ projectUuid: id, namespace: id, releaseName: 'dev-session', state: 'ready',
-      entityRef: `resource:default/from-template-${id}` });
-    expect(out.vscodeUrl).toBe(`http://dev-session-vscode.${id}.svc.cluster.local:8080/`);
-    expect((await releases(id)).map((r: any) => r.status)).toEqual(['deployed']);
+    expect(out).toMatchObject({
+      projectUuid: id,
+      namespace: id,
+      releaseName: 'dev-session',
+      state: 'ready',
+      entityRef: `resource:default/from-template-${id}`,
+    });
+    expect(out.vscodeUrl).toBe(
+      `http://dev-session-vscode.${id}.svc.cluster.local:8080/`,
+    );
+    expect((await releases(id)).map((r: any) => r.status)).toEqual([
+      'deployed',
+    ]);
 
     // a re-run of the same step returns the same session and installs nothing new
     const again = createMockActionContext({ input: { projectUuid: id } });
     await createDevSessionCreateAction(deps).handler(again as any);
-    expect(Object.fromEntries((again.output as jest.Mock).mock.calls).state).toBe('ready');
+    expect(
+      Object.fromEntries((again.output as jest.Mock).mock.calls).state,
+    ).toBe('ready');
     expect((await releases(id))[0].revision).toBe('1');
 
-    await createDevSessionDeleteAction(deps).handler(createMockActionContext({ input: { projectUuid: id } }) as any);
-    expect((await kubectl(['get', 'namespace', id])).stderr).toContain('NotFound');
+    await createDevSessionDeleteAction(deps).handler(
+      createMockActionContext({ input: { projectUuid: id } }) as any,
+    );
+    expect((await kubectl(['get', 'namespace', id])).stderr).toContain(
+      'NotFound',
+    );
   });
 
   it('reports a crash-looping container in the live status', async () => {
     const id = randomUUID();
-    const res = await api().put(`/api/dev-sessions/projects/${id}/session?timeoutSeconds=30`).send({
-      projectId: 'crashy',
-      values: { podAnnotations: { 'sim.dev-sessions.io/fail': 'chat=CrashLoopBackOff' } },
-    });
+    const res = await api()
+      .put(`/api/dev-sessions/projects/${id}/session?timeoutSeconds=30`)
+      .send({
+        projectId: 'crashy',
+        values: {
+          podAnnotations: {
+            'sim.dev-sessions.io/fail': 'chat=CrashLoopBackOff',
+          },
+        },
+      });
     expect(res.status).toBe(201);
-    const status = await waitFor('the crash loop in the status', async () => {
-      const s = await api().get(`/api/dev-sessions/projects/${id}/session/status`);
-      const chat = s.body.containers?.find((c: any) => c.name === 'chat');
-      return chat?.reason === 'CrashLoopBackOff' && s.body;
-    }, 60_000, 500);
+    const status = await waitFor(
+      'the crash loop in the status',
+      async () => {
+        const s = await api().get(
+          `/api/dev-sessions/projects/${id}/session/status`,
+        );
+        const chat = s.body.containers?.find((c: any) => c.name === 'chat');
+        return chat?.reason === 'CrashLoopBackOff' && s.body;
+      },
+      60_000,
+      500,
+    );
     const chat = status.containers.find((c: any) => c.name === 'chat');
-    expect(chat).toMatchObject({ ready: false, state: 'waiting', reason: 'CrashLoopBackOff' });
+    expect(chat).toMatchObject({
+      ready: false,
+      state: 'waiting',
+      reason: 'CrashLoopBackOff',
+    });
     expect(chat.restartCount).toBeGreaterThan(0);
     expect(status.endpoints.chat.ready).toBe(false);
     expect(status.endpoints.preview.ready).toBe(true);
     // the crash loop never gets ready: helm --wait gives up, rolls back, and the session fails
-    expect((await api().delete(`/api/dev-sessions/projects/${id}/session`)).status).toBe(204);
+    expect(
+      (await api().delete(`/api/dev-sessions/projects/${id}/session`)).status,
+    ).toBe(204);
   });
 });

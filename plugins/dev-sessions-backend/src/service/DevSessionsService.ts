@@ -21,8 +21,10 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Cluster } from './cluster';
 import { ChartSource, Helm, HelmError } from './helm';
+import { DEFAULT_ALLOWED_KINDS, ManifestCheck } from './ManifestCheck';
 import { NewSession, SessionStore, StoredSession } from './store';
 import { CreateSessionRequest } from './validation';
+import { ValuesPolicy } from './ValuesPolicy';
 
 /** Settings of the service, read from `devSessions` config. */
 export interface DevSessionsSettings {
@@ -34,36 +36,70 @@ export interface DevSessionsSettings {
   timeoutSeconds: number;
   defaultValues: Record<string, unknown>;
   defaultSize: DevSessionSize;
-  urls: { mode: 'service' | 'ingress-path' | 'ingress-host'; host?: string; scheme: 'http' | 'https' };
+  urls: {
+    mode: 'service' | 'ingress-path' | 'ingress-host';
+    host?: string;
+    scheme: 'http' | 'https';
+  };
+  /** What users may set in chart values, and the caps (devSessions.values). */
+  policy: ValuesPolicy;
+  /** The check of every rendered manifest before it is installed. */
+  manifestCheck: ManifestCheck;
 }
 
 /** Reads and checks `devSessions` configuration. */
-export function readSettings(config: Config, repoRoot: string): DevSessionsSettings {
+export function readSettings(
+  config: Config,
+  repoRoot: string,
+): DevSessionsSettings {
   const c = config.getOptionalConfig('devSessions');
   const ref = c?.getOptionalString('chart.ref');
   let chart: ChartSource;
   let chartVersion = c?.getOptionalString('chart.version') ?? 'unknown';
   let chartSchema: object | undefined;
   if (ref) {
-    chart = { kind: 'ref', ref, repository: c?.getOptionalString('chart.repository'), version: c?.getOptionalString('chart.version') };
+    chart = {
+      kind: 'ref',
+      ref,
+      repository: c?.getOptionalString('chart.repository'),
+      version: c?.getOptionalString('chart.version'),
+    };
   } else {
-    const p = path.resolve(repoRoot, c?.getOptionalString('chart.path') ?? 'charts/dev-session');
+    const p = path.resolve(
+      repoRoot,
+      c?.getOptionalString('chart.path') ?? 'charts/dev-session',
+    );
     const chartYaml = path.join(p, 'Chart.yaml');
-    if (!fs.existsSync(chartYaml)) throw new Error(`devSessions.chart.path: no Chart.yaml in ${p}`);
+    if (!fs.existsSync(chartYaml))
+      throw new Error(`devSessions.chart.path: no Chart.yaml in ${p}`);
     chart = { kind: 'path', path: p };
-    chartVersion = String(parseYaml(fs.readFileSync(chartYaml, 'utf8')).version);
+    chartVersion = String(
+      parseYaml(fs.readFileSync(chartYaml, 'utf8')).version,
+    );
     const schemaFile = path.join(p, 'values.schema.json');
-    if (fs.existsSync(schemaFile)) chartSchema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
+    if (fs.existsSync(schemaFile))
+      chartSchema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
   }
-  const mode = (c?.getOptionalString('urls.mode') ?? 'service') as DevSessionsSettings['urls']['mode'];
+  const mode = (c?.getOptionalString('urls.mode') ??
+    'service') as DevSessionsSettings['urls']['mode'];
   if (!['service', 'ingress-path', 'ingress-host'].includes(mode)) {
-    throw new Error(`devSessions.urls.mode must be service, ingress-path or ingress-host, not "${mode}"`);
+    throw new Error(
+      `devSessions.urls.mode must be service, ingress-path or ingress-host, not "${mode}"`,
+    );
   }
   const host = c?.getOptionalString('urls.host');
-  if (mode !== 'service' && !host) throw new Error(`devSessions.urls.host is required with urls.mode ${mode}`);
+  if (mode !== 'service' && !host)
+    throw new Error(`devSessions.urls.host is required with urls.mode ${mode}`);
+  if (host !== undefined && !host.includes('{projectUuid}')) {
+    throw new Error(
+      `devSessions.urls.host must contain {projectUuid} so that every session gets its own host, not "${host}"`,
+    );
+  }
   const releaseName = c?.getOptionalString('releaseName') ?? 'dev-session';
   if (!/^[a-z]([-a-z0-9]{0,51}[a-z0-9])?$/.test(releaseName)) {
-    throw new Error('devSessions.releaseName must be a DNS label starting with a letter, at most 53 characters');
+    throw new Error(
+      'devSessions.releaseName must be a DNS label starting with a letter, at most 53 characters',
+    );
   }
   return {
     chart,
@@ -71,9 +107,20 @@ export function readSettings(config: Config, repoRoot: string): DevSessionsSetti
     chartSchema,
     releaseName,
     timeoutSeconds: c?.getOptionalNumber('helm.timeoutSeconds') ?? 300,
-    defaultValues: (c?.getOptional('defaultValues') as Record<string, unknown>) ?? {},
-    defaultSize: (c?.getOptionalString('defaultSize') as DevSessionSize) ?? 'medium',
-    urls: { mode, host, scheme: (c?.getOptionalString('urls.scheme') as 'http' | 'https') ?? 'https' },
+    defaultValues:
+      (c?.getOptional('defaultValues') as Record<string, unknown>) ?? {},
+    defaultSize:
+      (c?.getOptionalString('defaultSize') as DevSessionSize) ?? 'medium',
+    urls: {
+      mode,
+      host,
+      scheme:
+        (c?.getOptionalString('urls.scheme') as 'http' | 'https') ?? 'https',
+    },
+    policy: ValuesPolicy.fromConfig(c),
+    manifestCheck: new ManifestCheck(
+      c?.getOptionalStringArray('chart.allowedKinds') ?? DEFAULT_ALLOWED_KINDS,
+    ),
   };
 }
 
@@ -82,19 +129,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Deep merge of plain objects; arrays and scalars of later sources win. */
-export function mergeValues(...sources: Array<Record<string, unknown> | undefined>): Record<string, unknown> {
+export function mergeValues(
+  ...sources: Array<Record<string, unknown> | undefined>
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of sources) {
     if (!s) continue;
     for (const [k, v] of Object.entries(s)) {
-      out[k] = isObject(v) && isObject(out[k]) ? mergeValues(out[k] as Record<string, unknown>, v) : v;
+      out[k] =
+        isObject(v) && isObject(out[k])
+          ? mergeValues(out[k] as Record<string, unknown>, v)
+          : v;
     }
   }
   return out;
 }
 
-const CHART_PORTS: Record<DevSessionRole, number> = { preview: 3000, chat: 3001, vscode: 8080 };
-const CHART_PATHS: Record<DevSessionRole, string> = { preview: '/preview', chat: '/chat', vscode: '/vscode' };
+const CHART_PORTS: Record<DevSessionRole, number> = {
+  preview: 3000,
+  chat: 3001,
+  vscode: 8080,
+};
+const CHART_PATHS: Record<DevSessionRole, string> = {
+  preview: '/preview',
+  chat: '/chat',
+  vscode: '/vscode',
+};
 
 /** A change of a session, for listeners such as the catalog entity provider. */
 export type SessionChange =
@@ -105,6 +165,19 @@ export type SessionChange =
 export interface GetOrCreateOptions {
   wait?: boolean;
   timeoutSeconds?: number;
+  /**
+   * Called when the project already has a session, before it is returned (`read`) and before a
+   * `failed` one is retried (`update`); throws to refuse.
+   */
+  authorize?: (session: DevSession, action: 'read' | 'update') => Promise<void>;
+}
+
+/** What a get-or-create did. */
+export interface GetOrCreateResult {
+  session: DevSession;
+  created: boolean;
+  /** A `failed` session was provisioned again, with its stored values. */
+  retried: boolean;
 }
 
 /** Owns dev sessions: the store, Helm and the cluster. */
@@ -164,41 +237,93 @@ export class DevSessionsService {
 
   private toPublic(s: StoredSession): DevSession {
     const { values: _values, ...rest } = s;
-    return { ...rest, entityRef: devSessionEntityRef(s.projectId, s.projectUuid), cluster: this.clusterName };
+    return {
+      ...rest,
+      entityRef: devSessionEntityRef(s.projectId, s.projectUuid),
+      cluster: this.clusterName,
+    };
   }
 
   private fullname(): string {
     const r = this.deps.settings.releaseName;
-    return (r.includes('dev-session') ? r : `${r}-dev-session`).slice(0, 55).replace(/-+$/, '');
+    return (r.includes('dev-session') ? r : `${r}-dev-session`)
+      .slice(0, 55)
+      .replace(/-+$/, '');
   }
 
-  /** Chart values for a request: defaults < request values < what dev-sessions sets itself. */
+  /**
+   * Chart values for a request: platform defaults < the user's values (only the paths the
+   * policy allows) < enforced platform values < what dev-sessions sets itself (project, owner,
+   * size, ingress and the namespace guardrails). Throws a 400 naming the value path when the
+   * user's values break the policy, the chart's schema or the caps.
+   */
   buildValues(req: CreateSessionRequest): Record<string, unknown> {
-    const { urls } = this.deps.settings;
+    const { urls, policy } = this.deps.settings;
+    policy.checkUserValues(req.values);
     const fixed: Record<string, unknown> = {
       project: { uuid: req.projectUuid, id: req.projectId },
       user: { id: req.owner },
       size: req.size,
+      // guardrails every session namespace gets; the platform tunes them in defaultValues
+      networkPolicy: { enabled: true },
+      quota: { enabled: true },
+      limitRange: { enabled: true },
+      ingress:
+        urls.mode === 'service'
+          ? { enabled: false }
+          : {
+              enabled: true,
+              mode: urls.mode === 'ingress-host' ? 'host' : 'path',
+              host: urls.host!.replace('{projectUuid}', req.projectUuid),
+            },
     };
-    if (urls.mode !== 'service') {
-      fixed.ingress = {
-        enabled: true,
-        mode: urls.mode === 'ingress-host' ? 'host' : 'path',
-        host: urls.host!.replace('{projectUuid}', req.projectUuid),
-      };
-    }
-    const values = mergeValues(this.deps.settings.defaultValues, req.values, fixed);
+    const values = mergeValues(
+      this.deps.settings.defaultValues,
+      req.values,
+      policy.enforced,
+      fixed,
+    );
+    const effective = mergeValues(this.chartDefaults(), values);
     if (this.validateChartValues) {
       // validate against the chart's schema merged over the chart defaults' shape
-      const ok = this.validateChartValues(mergeValues(this.chartDefaults(), values));
+      const ok = this.validateChartValues(effective);
       if (!ok) {
         const first = this.validateChartValues.errors![0];
-        const where = first.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : '';
-        const extra = first.keyword === 'additionalProperties' ? ` (${(first.params as any).additionalProperty})` : '';
-        throw new InputError(`Invalid values${where ? `.${where}` : ''}: ${first.message}${extra}`);
+        const where = first.instancePath
+          ? first.instancePath.slice(1).replace(/\//g, '.')
+          : '';
+        const extra =
+          first.keyword === 'additionalProperties'
+            ? ` (${(first.params as any).additionalProperty})`
+            : '';
+        throw new InputError(
+          `Invalid values${where ? `.${where}` : ''}: ${first.message}${extra}`,
+        );
       }
     }
+    policy.checkCaps(effective, req.values);
     return values;
+  }
+
+  /**
+   * Renders the chart with these values (`helm template`) and checks the manifest (kinds,
+   * namespace, labels, host access) before anything is stored or installed.
+   */
+  private async renderChecked(
+    projectUuid: string,
+    values: Record<string, unknown>,
+  ) {
+    const manifests = await this.deps.helm.template({
+      release: this.deps.settings.releaseName,
+      namespace: projectUuid,
+      chart: this.deps.settings.chart,
+      values,
+    });
+    const objects = this.deps.settings.manifestCheck.check(manifests, {
+      namespace: projectUuid,
+      projectUuid,
+    });
+    return { manifests, objects };
   }
 
   private chartDefaultsCache?: Record<string, unknown>;
@@ -206,12 +331,19 @@ export class DevSessionsService {
     if (!this.chartDefaultsCache) {
       const chart = this.deps.settings.chart;
       this.chartDefaultsCache =
-        chart.kind === 'path' ? (parseYaml(fs.readFileSync(path.join(chart.path, 'values.yaml'), 'utf8')) ?? {}) : {};
+        chart.kind === 'path'
+          ? parseYaml(
+              fs.readFileSync(path.join(chart.path, 'values.yaml'), 'utf8'),
+            ) ?? {}
+          : {};
     }
     return this.chartDefaultsCache!;
   }
 
-  private endpoints(projectUuid: string, values: Record<string, unknown>): Record<DevSessionRole, DevSessionEndpoint> {
+  private endpoints(
+    projectUuid: string,
+    values: Record<string, unknown>,
+  ): Record<DevSessionRole, DevSessionEndpoint> {
     const { urls } = this.deps.settings;
     const svc = mergeValues(this.chartDefaults(), values).service as any;
     const out = {} as Record<DevSessionRole, DevSessionEndpoint>;
@@ -221,23 +353,24 @@ export class DevSessionsService {
       const host = urls.host?.replace('{projectUuid}', projectUuid);
       let url: string;
       if (urls.mode === 'ingress-path') url = `${urls.scheme}://${host}${p}`;
-      else if (urls.mode === 'ingress-host') url = `${urls.scheme}://${role}.${host}/`;
-      else url = `http://${this.fullname()}-${role}.${projectUuid}.svc.cluster.local:${port}/`;
+      else if (urls.mode === 'ingress-host')
+        url = `${urls.scheme}://${role}.${host}/`;
+      else
+        url = `http://${this.fullname()}-${role}.${projectUuid}.svc.cluster.local:${port}/`;
       out[role] = { url, path: p };
     }
     return out;
   }
 
   /** What `dev-session:create` would install, without changing anything (dry run). */
-  async render(req: CreateSessionRequest): Promise<{ session: DevSession; manifests: string; objects: string[] }> {
+  async render(
+    req: CreateSessionRequest,
+  ): Promise<{ session: DevSession; manifests: string; objects: string[] }> {
     const values = this.buildValues(req);
-    const manifests = await this.deps.helm.template({
-      release: this.deps.settings.releaseName,
-      namespace: req.projectUuid,
-      chart: this.deps.settings.chart,
+    const { manifests, objects } = await this.renderChecked(
+      req.projectUuid,
       values,
-    });
-    const objects = [...manifests.matchAll(/^kind: (\S+)\n(?:.*\n)*?metadata:\n\s+name: (\S+)/gm)].map(m => `${m[1]}/${m[2]}`);
+    );
     const now = new Date().toISOString();
     const { values: _v, ...planned } = this.newSession(req, values);
     return {
@@ -255,7 +388,10 @@ export class DevSessionsService {
   }
 
   /** The stored form of a new session for a request. */
-  private newSession(req: CreateSessionRequest, values: Record<string, unknown>): NewSession {
+  private newSession(
+    req: CreateSessionRequest,
+    values: Record<string, unknown>,
+  ): NewSession {
     return {
       projectUuid: req.projectUuid,
       projectId: req.projectId,
@@ -274,40 +410,82 @@ export class DevSessionsService {
    * Get-or-create: returns the project's session, creating it (one Helm release) when there is
    * none, and retrying a `failed` one. Concurrent calls for one project create it once.
    */
-  async getOrCreate(req: CreateSessionRequest, opts: GetOrCreateOptions = {}): Promise<{ session: DevSession; created: boolean }> {
+  async getOrCreate(
+    req: CreateSessionRequest,
+    opts: GetOrCreateOptions = {},
+  ): Promise<GetOrCreateResult> {
     const values = this.buildValues(req);
     const cluster = this.requireCluster();
     await cluster.checkReachable();
-    const timeoutSeconds = opts.timeoutSeconds ?? this.deps.settings.timeoutSeconds;
+    const timeoutSeconds =
+      opts.timeoutSeconds ?? this.deps.settings.timeoutSeconds;
 
     let created = false;
+    let retried = false;
+    let checked = false;
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await this.deps.store.get(req.projectUuid);
       if (existing) {
+        await opts.authorize?.(this.toPublic(existing), 'read');
         if (existing.state === 'deleting') {
-          throw new ConflictError(`The dev session of project ${req.projectUuid} is being deleted; try again when it is gone`);
+          throw new ConflictError(
+            `The dev session of project ${req.projectUuid} is being deleted; try again when it is gone`,
+          );
         }
         if (existing.state === 'failed') {
-          const won = await this.deps.store.transition(req.projectUuid, ['failed'], 'provisioning', {
-            lastError: null, size: req.size, values: req.values,
-          });
-          if (won) this.startProvisioning(req, values, timeoutSeconds);
+          await opts.authorize?.(this.toPublic(existing), 'update');
+          // a retry provisions what was asked for originally, never the caller's values
+          const stored: CreateSessionRequest = {
+            projectUuid: existing.projectUuid,
+            projectId: existing.projectId,
+            owner: existing.owner,
+            component: existing.component,
+            size: existing.size,
+            values: existing.values,
+          };
+          const storedValues = this.buildValues(stored);
+          await this.renderChecked(stored.projectUuid, storedValues);
+          const won = await this.deps.store.transition(
+            req.projectUuid,
+            ['failed'],
+            'provisioning',
+            { lastError: null },
+          );
+          if (won) {
+            retried = true;
+            this.deps.logger.info(
+              `Retrying the failed dev session of project ${req.projectUuid}`,
+            );
+            this.startProvisioning(stored, storedValues, timeoutSeconds);
+          }
         }
         break;
       }
-      const inserted = await this.deps.store.insertIfAbsent(this.newSession(req, values));
+      if (!checked) {
+        await this.renderChecked(req.projectUuid, values);
+        checked = true;
+      }
+      const inserted = await this.deps.store.insertIfAbsent(
+        this.newSession(req, values),
+      );
       if (inserted) {
         created = true;
-        this.deps.logger.info(`Creating dev session for project ${req.projectUuid} (owner ${req.owner}, size ${req.size})`);
+        this.deps.logger.info(
+          `Creating dev session for project ${req.projectUuid} (owner ${req.owner}, size ${req.size})`,
+        );
         this.startProvisioning(req, values, timeoutSeconds);
         break;
       }
     }
-    if (opts.wait) await this.waitSettled(req.projectUuid, (timeoutSeconds + 90) * 1000);
+    if (opts.wait)
+      await this.waitSettled(req.projectUuid, (timeoutSeconds + 90) * 1000);
     const session = await this.deps.store.get(req.projectUuid);
-    if (!session) throw new ConflictError(`The dev session of project ${req.projectUuid} was deleted meanwhile`);
+    if (!session)
+      throw new ConflictError(
+        `The dev session of project ${req.projectUuid} was deleted meanwhile`,
+      );
     if (created) this.emit({ type: 'upsert', session: this.toPublic(session) });
-    return { session: this.toPublic(session), created };
+    return { session: this.toPublic(session), created, retried };
   }
 
   private startProvisioning(
@@ -319,6 +497,16 @@ export class DevSessionsService {
     const run = (async () => {
       try {
         await cluster.ensureNamespace(req.projectUuid, req.projectUuid);
+        const release = this.deps.settings.releaseName;
+        const recovered = await this.deps.helm.recoverPending(
+          release,
+          req.projectUuid,
+          timeoutSeconds,
+        );
+        if (recovered)
+          this.deps.logger.warn(
+            `Dev session of project ${req.projectUuid}: ${recovered}`,
+          );
         await this.deps.helm.upgradeInstall({
           release: this.deps.settings.releaseName,
           namespace: req.projectUuid,
@@ -326,12 +514,31 @@ export class DevSessionsService {
           values,
           timeoutSeconds,
         });
-        await this.deps.store.transition(req.projectUuid, ['provisioning'], 'ready', { lastError: null });
-        this.deps.logger.info(`Dev session of project ${req.projectUuid} is ready`);
+        await this.deps.store.transition(
+          req.projectUuid,
+          ['provisioning'],
+          'ready',
+          { lastError: null },
+        );
+        this.deps.logger.info(
+          `Dev session of project ${req.projectUuid} is ready`,
+        );
       } catch (e) {
-        const message = e instanceof HelmError ? e.message : e instanceof Error ? e.message : String(e);
-        this.deps.logger.warn(`Dev session of project ${req.projectUuid} failed: ${message}`);
-        await this.deps.store.transition(req.projectUuid, ['provisioning'], 'failed', { lastError: message.slice(0, 4000) });
+        const message =
+          e instanceof HelmError
+            ? e.message
+            : e instanceof Error
+            ? e.message
+            : String(e);
+        this.deps.logger.warn(
+          `Dev session of project ${req.projectUuid} failed: ${message}`,
+        );
+        await this.deps.store.transition(
+          req.projectUuid,
+          ['provisioning'],
+          'failed',
+          { lastError: message.slice(0, 4000) },
+        );
       }
       const s = await this.deps.store.get(req.projectUuid);
       if (s) this.emit({ type: 'upsert', session: this.toPublic(s) });
@@ -343,7 +550,10 @@ export class DevSessionsService {
    * Waits until the session is no longer `provisioning`: the provisioning may run in this call,
    * in a concurrent request that won the insert a moment earlier, or in another backend replica.
    */
-  private async waitSettled(projectUuid: string, timeoutMs: number): Promise<void> {
+  private async waitSettled(
+    projectUuid: string,
+    timeoutMs: number,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const running = this.inflight.get(projectUuid);
@@ -356,7 +566,8 @@ export class DevSessionsService {
 
   async get(projectUuid: string): Promise<DevSession> {
     const s = await this.deps.store.get(projectUuid);
-    if (!s) throw new NotFoundError(`Project ${projectUuid} has no dev session`);
+    if (!s)
+      throw new NotFoundError(`Project ${projectUuid} has no dev session`);
     return this.toPublic(s);
   }
 
@@ -376,18 +587,33 @@ export class DevSessionsService {
     const cluster = this.requireCluster();
     await cluster.checkReachable();
     await this.inflight.get(projectUuid);
-    await this.deps.store.transition(projectUuid, ['provisioning', 'ready', 'failed', 'deleting'], 'deleting');
+    await this.deps.store.transition(
+      projectUuid,
+      ['provisioning', 'ready', 'failed', 'deleting'],
+      'deleting',
+    );
     const deleting = await this.deps.store.get(projectUuid);
-    if (deleting) this.emit({ type: 'upsert', session: this.toPublic(deleting) });
+    if (deleting)
+      this.emit({ type: 'upsert', session: this.toPublic(deleting) });
     try {
-      await this.deps.helm.uninstall(s.releaseName, s.namespace, this.deps.settings.timeoutSeconds);
+      await this.deps.helm.uninstall(
+        s.releaseName,
+        s.namespace,
+        this.deps.settings.timeoutSeconds,
+      );
       await cluster.deleteNamespace(s.namespace);
     } catch (e) {
-      await this.deps.store.transition(projectUuid, ['deleting'], 'deleting', { lastError: String((e as Error).message ?? e) });
+      await this.deps.store.transition(projectUuid, ['deleting'], 'deleting', {
+        lastError: String((e as Error).message ?? e),
+      });
       throw e;
     }
     await this.deps.store.delete(projectUuid);
-    this.emit({ type: 'delete', projectUuid, entityRef: devSessionEntityRef(s.projectId, projectUuid) });
+    this.emit({
+      type: 'delete',
+      projectUuid,
+      entityRef: devSessionEntityRef(s.projectId, projectUuid),
+    });
     this.deps.logger.info(`Deleted dev session of project ${projectUuid}`);
     return true;
   }
@@ -403,9 +629,11 @@ export class DevSessionsService {
       if (e instanceof NotFoundError) snap = { containers: [], events: [] };
       else throw e;
     }
-    const ready = (role: DevSessionRole) => snap.containers.find(c => c.name === role)?.ready ?? false;
+    const ready = (role: DevSessionRole) =>
+      snap.containers.find(c => c.name === role)?.ready ?? false;
     const endpoints = {} as DevSessionStatus['endpoints'];
-    for (const role of DEV_SESSION_ROLES) endpoints[role] = { ...s.endpoints[role], ready: ready(role) };
+    for (const role of DEV_SESSION_ROLES)
+      endpoints[role] = { ...s.endpoints[role], ready: ready(role) };
     return {
       projectUuid: s.projectUuid,
       state: s.state,
@@ -429,7 +657,9 @@ export class DevSessionsService {
     try {
       await cluster.checkReachable();
     } catch (e) {
-      this.deps.logger.warn(`dev-sessions reconcile skipped: ${(e as Error).message}`);
+      this.deps.logger.warn(
+        `dev-sessions reconcile skipped: ${(e as Error).message}`,
+      );
       return { checked: 0, changed: 0 };
     }
     let changed = 0;
@@ -443,19 +673,40 @@ export class DevSessionsService {
           changed++;
           continue;
         }
-        if (s.state === 'provisioning' && Date.parse(s.updatedAt) > stale) continue;
+        if (s.state === 'provisioning' && Date.parse(s.updatedAt) > stale)
+          continue;
         if (s.state === 'failed') continue;
         const rel = await this.deps.helm.status(s.releaseName, s.namespace);
         let ok = false;
         if (rel?.status === 'deployed' && s.state !== 'ready') {
-          ok = await this.deps.store.transition(s.projectUuid, [s.state], 'ready', { lastError: null });
+          ok = await this.deps.store.transition(
+            s.projectUuid,
+            [s.state],
+            'ready',
+            { lastError: null },
+          );
         } else if (!rel || ['failed', 'uninstalled'].includes(rel.status)) {
-          const why = rel ? `Helm release is ${rel.status}` : 'Helm release not found in the cluster';
-          ok = await this.deps.store.transition(s.projectUuid, [s.state], 'failed', { lastError: `${why} (found by reconcile)` });
-        } else if (s.state === 'provisioning' && rel.status.startsWith('pending')) {
-          ok = await this.deps.store.transition(s.projectUuid, ['provisioning'], 'failed', {
-            lastError: `Provisioning was interrupted (Helm release ${rel.status}); create again to retry`,
-          });
+          const why = rel
+            ? `Helm release is ${rel.status}`
+            : 'Helm release not found in the cluster';
+          ok = await this.deps.store.transition(
+            s.projectUuid,
+            [s.state],
+            'failed',
+            { lastError: `${why} (found by reconcile)` },
+          );
+        } else if (
+          s.state === 'provisioning' &&
+          rel.status.startsWith('pending')
+        ) {
+          ok = await this.deps.store.transition(
+            s.projectUuid,
+            ['provisioning'],
+            'failed',
+            {
+              lastError: `Provisioning was interrupted (Helm release ${rel.status}); create again to retry`,
+            },
+          );
         }
         if (ok) {
           changed++;
@@ -463,7 +714,11 @@ export class DevSessionsService {
           if (now) this.emit({ type: 'upsert', session: this.toPublic(now) });
         }
       } catch (e) {
-        this.deps.logger.warn(`dev-sessions reconcile of ${s.projectUuid} failed: ${(e as Error).message}`);
+        this.deps.logger.warn(
+          `dev-sessions reconcile of ${s.projectUuid} failed: ${
+            (e as Error).message
+          }`,
+        );
       }
     }
     return { checked: sessions.length, changed };

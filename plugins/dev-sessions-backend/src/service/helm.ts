@@ -25,14 +25,22 @@ export function findHelm(configured?: string): string {
   if (configured) return configured;
   if (process.env.DEV_SESSIONS_HELM) return process.env.DEV_SESSIONS_HELM;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && fs.existsSync(path.join(dir, 'helm'))) return path.join(dir, 'helm');
+    if (dir && fs.existsSync(path.join(dir, 'helm')))
+      return path.join(dir, 'helm');
   }
-  const cache = process.env.DEV_SESSIONS_CACHE ?? path.join(os.homedir(), '.cache', 'dev-sessions');
+  const cache =
+    process.env.DEV_SESSIONS_CACHE ??
+    path.join(os.homedir(), '.cache', 'dev-sessions');
   const tools = path.join(cache, 'tools');
   if (fs.existsSync(tools)) {
-    const dirs = fs.readdirSync(tools).filter(d => d.startsWith('kubectl-layer-')).sort().reverse();
+    const dirs = fs
+      .readdirSync(tools)
+      .filter(d => d.startsWith('kubectl-layer-'))
+      .sort()
+      .reverse();
     for (const d of dirs) {
-      if (fs.existsSync(path.join(tools, d, 'helm'))) return path.join(tools, d, 'helm');
+      if (fs.existsSync(path.join(tools, d, 'helm')))
+        return path.join(tools, d, 'helm');
     }
   }
   return 'helm';
@@ -60,7 +68,9 @@ export class Helm {
     });
     if (r.failed || r.exitCode !== 0) {
       const stderr = (r.stderr || r.stdout || '').trim();
-      const reason = r.timedOut ? `timed out after ${timeoutMs / 1000}s` : `exited with ${r.exitCode}`;
+      const reason = r.timedOut
+        ? `timed out after ${timeoutMs / 1000}s`
+        : `exited with ${r.exitCode}`;
       throw new HelmError(
         `helm ${args[0]} ${reason}: ${stderr || r.command}`,
         stderr,
@@ -70,11 +80,16 @@ export class Helm {
     return r.stdout;
   }
 
-  private withValuesFile<T>(values: object, fn: (file: string) => Promise<T>): Promise<T> {
+  private withValuesFile<T>(
+    values: object,
+    fn: (file: string) => Promise<T>,
+  ): Promise<T> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-session-values-'));
     const file = path.join(dir, 'values.json');
     fs.writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
-    return fn(file).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+    return fn(file).finally(() =>
+      fs.rmSync(dir, { recursive: true, force: true }),
+    );
   }
 
   private chartArgs(chart: ChartSource): string[] {
@@ -96,11 +111,20 @@ export class Helm {
     await this.withValuesFile(o.values, file =>
       this.run(
         [
-          'upgrade', '--install', o.release, ...this.chartArgs(o.chart),
-          '--namespace', o.namespace,
-          '-f', file,
-          '--atomic', '--wait', '--timeout', `${o.timeoutSeconds}s`,
-          '--history-max', '5',
+          'upgrade',
+          '--install',
+          o.release,
+          ...this.chartArgs(o.chart),
+          '--namespace',
+          o.namespace,
+          '-f',
+          file,
+          '--atomic',
+          '--wait',
+          '--timeout',
+          `${o.timeoutSeconds}s`,
+          '--history-max',
+          '5',
         ],
         (o.timeoutSeconds + 60) * 1000,
       ),
@@ -108,28 +132,100 @@ export class Helm {
   }
 
   /** `helm template`: what would be created, without a cluster change. */
-  async template(o: { release: string; namespace: string; chart: ChartSource; values: object }): Promise<string> {
+  async template(o: {
+    release: string;
+    namespace: string;
+    chart: ChartSource;
+    values: object;
+  }): Promise<string> {
     return this.withValuesFile(o.values, file =>
-      this.run(['template', o.release, ...this.chartArgs(o.chart), '--namespace', o.namespace, '-f', file], 60_000),
+      this.run(
+        [
+          'template',
+          o.release,
+          ...this.chartArgs(o.chart),
+          '--namespace',
+          o.namespace,
+          '-f',
+          file,
+        ],
+        60_000,
+      ),
     );
   }
 
   /** Release status, or undefined when there is no such release. */
-  async status(release: string, namespace: string): Promise<{ status: string; revision: number } | undefined> {
+  async status(
+    release: string,
+    namespace: string,
+  ): Promise<{ status: string; revision: number } | undefined> {
     try {
-      const out = await this.run(['status', release, '--namespace', namespace, '-o', 'json'], 30_000);
+      const out = await this.run(
+        ['status', release, '--namespace', namespace, '-o', 'json'],
+        30_000,
+      );
       const j = JSON.parse(out);
       return { status: j.info?.status, revision: j.version };
     } catch (e) {
-      if (e instanceof HelmError && /not found/i.test(e.stderr)) return undefined;
+      if (e instanceof HelmError && /not found/i.test(e.stderr))
+        return undefined;
       throw e;
     }
   }
 
+  /**
+   * Makes a release stuck in `pending-install`, `pending-upgrade` or `pending-rollback` (a Helm
+   * process that died mid-operation) workable again: a first install is uninstalled, an upgrade
+   * or rollback is rolled back to the previous revision. Returns what was done, or undefined
+   * when the release was not stuck. Call it only while no other Helm runs on the release.
+   */
+  async recoverPending(
+    release: string,
+    namespace: string,
+    timeoutSeconds: number,
+  ): Promise<string | undefined> {
+    const s = await this.status(release, namespace);
+    if (!s?.status?.startsWith('pending-')) return undefined;
+    if (s.status === 'pending-install' || s.revision <= 1) {
+      await this.uninstall(release, namespace, timeoutSeconds);
+      return `uninstalled release ${release} that was stuck in ${s.status}`;
+    }
+    await this.run(
+      [
+        'rollback',
+        release,
+        '--namespace',
+        namespace,
+        '--wait',
+        '--timeout',
+        `${timeoutSeconds}s`,
+        '--history-max',
+        '5',
+      ],
+      (timeoutSeconds + 30) * 1000,
+    );
+    return `rolled back release ${release} that was stuck in ${s.status}`;
+  }
+
   /** `helm uninstall --wait`; succeeds when the release is already gone. */
-  async uninstall(release: string, namespace: string, timeoutSeconds: number): Promise<void> {
+  async uninstall(
+    release: string,
+    namespace: string,
+    timeoutSeconds: number,
+  ): Promise<void> {
     try {
-      await this.run(['uninstall', release, '--namespace', namespace, '--wait', '--timeout', `${timeoutSeconds}s`], (timeoutSeconds + 30) * 1000);
+      await this.run(
+        [
+          'uninstall',
+          release,
+          '--namespace',
+          namespace,
+          '--wait',
+          '--timeout',
+          `${timeoutSeconds}s`,
+        ],
+        (timeoutSeconds + 30) * 1000,
+      );
     } catch (e) {
       if (e instanceof HelmError && /not found/i.test(e.stderr)) return;
       throw e;

@@ -3,6 +3,7 @@ import {
   DEV_SESSION_SIZES,
   DevSessionSize,
   isProjectUuid,
+  normalizeEntityRef,
 } from '@internal/backstage-plugin-dev-sessions-common';
 
 /** A validated create request. */
@@ -28,7 +29,10 @@ function fail(field: string, rule: string): never {
 }
 
 /** Project UUID from a path or input; 400 naming the field when it is not a UUID. */
-export function validateProjectUuid(value: unknown, field = 'projectUuid'): string {
+export function validateProjectUuid(
+  value: unknown,
+  field = 'projectUuid',
+): string {
   if (!isProjectUuid(value)) {
     fail(field, 'must be a UUID such as 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10');
   }
@@ -49,11 +53,19 @@ export function validateProjectId(value: unknown): string {
   return value;
 }
 
+/** An owner entity ref (`user:…` or `group:…`), normalised to `kind:namespace/name` in lower case. */
 export function validateOwner(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 255 || !ENTITY_REF_PATTERN.test(value)) {
-    fail('owner', 'must be a user or group entity ref such as user:default/jane');
+  if (
+    typeof value !== 'string' ||
+    value.length > 255 ||
+    !ENTITY_REF_PATTERN.test(value)
+  ) {
+    fail(
+      'owner',
+      'must be a user or group entity ref such as user:default/jane',
+    );
   }
-  return value;
+  return normalizeEntityRef(value);
 }
 
 const COMPONENT_REF_PATTERN =
@@ -62,13 +74,19 @@ const COMPONENT_REF_PATTERN =
 export function validateComponent(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string' || !COMPONENT_REF_PATTERN.test(value)) {
-    fail('component', 'must be a component entity ref such as component:default/checkout');
+    fail(
+      'component',
+      'must be a component entity ref such as component:default/checkout',
+    );
   }
   return value;
 }
 
 export function validateSize(value: unknown): DevSessionSize {
-  if (typeof value !== 'string' || !(DEV_SESSION_SIZES as readonly string[]).includes(value)) {
+  if (
+    typeof value !== 'string' ||
+    !(DEV_SESSION_SIZES as readonly string[]).includes(value)
+  ) {
     fail('size', `must be one of ${DEV_SESSION_SIZES.join(', ')}`);
   }
   return value as DevSessionSize;
@@ -80,7 +98,8 @@ export function validateValues(value: unknown): Record<string, unknown> {
     fail('values', 'must be an object of chart values');
   }
   for (const key of RESERVED_VALUE_KEYS) {
-    if (key in value) fail(`values.${key}`, 'is set by dev-sessions and cannot be given');
+    if (key in value)
+      fail(`values.${key}`, 'is set by dev-sessions and cannot be given');
   }
   if (Buffer.byteLength(JSON.stringify(value)) > VALUES_MAX_BYTES) {
     fail('values', `must be at most ${VALUES_MAX_BYTES / 1024} kB as JSON`);
@@ -90,7 +109,12 @@ export function validateValues(value: unknown): Record<string, unknown> {
 
 export function validateTimeoutSeconds(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 30 || value > 3600) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 30 ||
+    value > 3600
+  ) {
     fail('timeoutSeconds', 'must be an integer from 30 to 3600');
   }
   return value;
@@ -103,17 +127,24 @@ export function validateCreateRequest(
   defaults: { owner?: string; size: DevSessionSize },
 ): CreateSessionRequest {
   const uuid = validateProjectUuid(projectUuid);
-  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+  if (
+    body !== undefined &&
+    (typeof body !== 'object' || body === null || Array.isArray(body))
+  ) {
     fail('body', 'must be a JSON object');
   }
   const b = (body ?? {}) as Record<string, unknown>;
   const allowed = ['projectId', 'owner', 'component', 'size', 'values'];
   for (const key of Object.keys(b)) {
-    if (!allowed.includes(key)) fail(key, `is not a known field (known: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      fail(key, `is not a known field (known: ${allowed.join(', ')})`);
   }
   const owner = b.owner ?? defaults.owner;
   if (owner === undefined) {
-    fail('owner', 'is required when the caller is not a user (give a user or group entity ref)');
+    fail(
+      'owner',
+      'is required when the caller is not a user (give a user or group entity ref)',
+    );
   }
   return {
     projectUuid: uuid,

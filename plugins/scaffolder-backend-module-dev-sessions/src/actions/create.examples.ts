@@ -2,29 +2,50 @@ import { TemplateExample } from '@backstage/plugin-scaffolder-node';
 import yaml from 'yaml';
 
 /** One documented use of dev-session:create, as a template step. */
-function example(description: string, input: Record<string, unknown>): TemplateExample {
+function example(
+  description: string,
+  input: Record<string, unknown>,
+): TemplateExample {
   return {
     description,
     example: yaml.stringify({
-      steps: [{ id: 'dev-session', action: 'dev-session:create', name: 'Dev session', input }],
+      steps: [
+        {
+          id: 'dev-session',
+          action: 'dev-session:create',
+          name: 'Dev session',
+          input,
+        },
+      ],
     }),
   };
 }
 
 export const examples: TemplateExample[] = [
-  example('Get or create the dev session of a project, waiting until it is ready', {
-    projectUuid: '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10',
-    projectId: 'checkout-service',
-    size: 'small',
-  }),
   example(
-    'Create a session for a new project (UUID generated), owned by a team, linked to its component, with chart values',
+    'Get or create the dev session of a project, waiting until it is ready',
+    {
+      projectUuid: '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10',
+      projectId: 'checkout-service',
+      size: 'small',
+    },
+  ),
+  example(
+    'Create a session for a new project (UUID generated), owned by a team, linked to its component, running its own dev server',
     {
       projectId: 'payments-ui',
       owner: 'group:default/payments',
       component: 'component:default/payments-ui',
       size: 'large',
-      values: { storage: { history: { enabled: true } } },
+      values: {
+        containers: {
+          preview: {
+            command: ['npm'],
+            args: ['run', 'dev'],
+            env: [{ name: 'NODE_ENV', value: 'development' }],
+          },
+        },
+      },
       timeoutSeconds: 600,
     },
   ),

@@ -1,5 +1,8 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { DEV_SESSION_SIZES, DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import {
+  DEV_SESSION_SIZES,
+  DevSession,
+} from '@internal/backstage-plugin-dev-sessions-common';
 import { randomUUID } from 'node:crypto';
 import { ActionDeps } from './client';
 import { examples } from './create.examples';
@@ -11,7 +14,9 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
  * backend. Idempotent: a re-run (or a retried task) returns the existing session.
  * @public
  */
-export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs?: number }) {
+export function createDevSessionCreateAction(
+  deps: ActionDeps & { pollIntervalMs?: number },
+) {
   return createTemplateAction({
     id: 'dev-session:create',
     description:
@@ -21,15 +26,57 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
     schema: {
       input: {
         projectUuid: z =>
-          z.string().uuid('projectUuid must be a UUID').optional()
-            .describe('Project UUID; generated when absent. Names the namespace.'),
-        projectId: z => z.string().min(1).max(100).optional().describe('Project id or name (default: the UUID)'),
-        owner: z => z.string().optional().describe('Owner entity ref (default: the user running the task)'),
-        component: z => z.string().optional().describe("The project's component entity ref; the session's catalog entity becomes a dependencyOf it"),
-        size: z => z.enum(DEV_SESSION_SIZES).optional().describe('Size preset: small, medium or large'),
-        values: z => z.record(z.string(), z.unknown()).optional().describe('Extra chart values, checked against the chart schema'),
-        wait: z => z.boolean().default(true).describe('Wait until the session is ready (default true)'),
-        timeoutSeconds: z => z.number().int().min(30).max(3600).optional().describe('Helm timeout in seconds'),
+          z
+            .string()
+            .uuid('projectUuid must be a UUID')
+            .optional()
+            .describe(
+              'Project UUID; generated when absent. Names the namespace.',
+            ),
+        projectId: z =>
+          z
+            .string()
+            .min(1)
+            .max(100)
+            .optional()
+            .describe('Project id or name (default: the UUID)'),
+        owner: z =>
+          z
+            .string()
+            .optional()
+            .describe('Owner entity ref (default: the user running the task)'),
+        component: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "The project's component entity ref; the session's catalog entity becomes a dependencyOf it",
+            ),
+        size: z =>
+          z
+            .enum(DEV_SESSION_SIZES)
+            .optional()
+            .describe('Size preset: small, medium or large'),
+        values: z =>
+          z
+            .record(z.string(), z.unknown())
+            .optional()
+            .describe(
+              'Chart values the platform lets users set (by default container command, args, plain env, image from an allowed registry and resources within the caps); anything else is refused',
+            ),
+        wait: z =>
+          z
+            .boolean()
+            .default(true)
+            .describe('Wait until the session is ready (default true)'),
+        timeoutSeconds: z =>
+          z
+            .number()
+            .int()
+            .min(30)
+            .max(3600)
+            .optional()
+            .describe('Helm timeout in seconds'),
       },
       output: {
         projectUuid: z => z.string(),
@@ -46,7 +93,10 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
       const { input } = ctx;
       const projectUuid =
         input.projectUuid?.toLowerCase() ??
-        (await ctx.checkpoint({ key: 'dev-session.project-uuid', fn: () => randomUUID() }));
+        (await ctx.checkpoint({
+          key: 'dev-session.project-uuid',
+          fn: () => randomUUID(),
+        }));
       const request = {
         projectId: input.projectId,
         owner: input.owner ?? ctx.user?.ref,
@@ -69,7 +119,9 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
 
       if (ctx.isDryRun) {
         const r = await deps.client.dryRun(projectUuid, request, { token });
-        ctx.logger.info(`Dry run: would install release ${r.session.releaseName} in namespace ${r.session.namespace}`);
+        ctx.logger.info(
+          `Dry run: would install release ${r.session.releaseName} in namespace ${r.session.namespace}`,
+        );
         for (const o of r.objects) ctx.logger.info(`  would create ${o}`);
         outputSession(r.session);
         return;
@@ -78,7 +130,10 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
       const { session, created } = await ctx.checkpoint({
         key: `dev-session.create.${projectUuid}`,
         fn: async () => {
-          const r = await deps.client.getOrCreate(projectUuid, request, { token, timeoutSeconds: input.timeoutSeconds });
+          const r = await deps.client.getOrCreate(projectUuid, request, {
+            token,
+            timeoutSeconds: input.timeoutSeconds,
+          });
           return { session: r.session as any, created: r.created };
         },
       });
@@ -90,7 +145,8 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
 
       let current: DevSession = session;
       if (input.wait !== false) {
-        const deadline = Date.now() + ((input.timeoutSeconds ?? 300) + 120) * 1000;
+        const deadline =
+          Date.now() + ((input.timeoutSeconds ?? 300) + 120) * 1000;
         let lastState = '';
         const seen = new Set<string>();
         // progress for the task log: pod phase and each container's state, logged once each
@@ -99,9 +155,14 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
           try {
             const st = await deps.client.status(projectUuid, { token });
             const lines = [
-              st.pod ? `pod ${st.pod.name}: ${st.pod.phase}` : 'pod: not created yet',
-              ...st.containers.map(c =>
-                `container ${c.name}: ${c.ready ? 'ready' : c.reason ?? c.state}${c.restartCount ? ` (${c.restartCount} restarts)` : ''}`,
+              st.pod
+                ? `pod ${st.pod.name}: ${st.pod.phase}`
+                : 'pod: not created yet',
+              ...st.containers.map(
+                c =>
+                  `container ${c.name}: ${
+                    c.ready ? 'ready' : c.reason ?? c.state
+                  }${c.restartCount ? ` (${c.restartCount} restarts)` : ''}`,
               ),
             ];
             for (const line of lines) {
@@ -114,19 +175,29 @@ export function createDevSessionCreateAction(deps: ActionDeps & { pollIntervalMs
             // the live status is extra information; the session state decides
           }
         };
-        while (current.state === 'provisioning' || current.state === 'deleting') {
+        while (
+          current.state === 'provisioning' ||
+          current.state === 'deleting'
+        ) {
           if (current.state !== lastState) {
             ctx.logger.info(`Session state: ${current.state}`);
             lastState = current.state;
           }
           await logProgress();
-          if (Date.now() > deadline) throw new Error(`Timed out waiting for the dev session of project ${projectUuid}`);
+          if (Date.now() > deadline)
+            throw new Error(
+              `Timed out waiting for the dev session of project ${projectUuid}`,
+            );
           if (ctx.signal?.aborted) throw new Error('Task cancelled');
           await sleep(deps.pollIntervalMs ?? 2000);
           current = await deps.client.get(projectUuid, { token });
         }
         if (current.state === 'failed') {
-          throw new Error(`The dev session of project ${projectUuid} failed: ${current.lastError ?? 'unknown error'}`);
+          throw new Error(
+            `The dev session of project ${projectUuid} failed: ${
+              current.lastError ?? 'unknown error'
+            }`,
+          );
         }
         ctx.logger.info(`Session state: ${current.state}`);
       }
