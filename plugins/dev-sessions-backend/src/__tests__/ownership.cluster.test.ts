@@ -1,0 +1,193 @@
+/*
+ * Sessions in a shared portal: the real permission backend with the policy this repository's app
+ * ships (devSessionPolicyDecision: owner-scoped read/update/delete, admins may do everything),
+ * real Helm and the local cluster. Alice (in group payments) owns a session; Bob may not read,
+ * retry or delete it, nor create sessions owned by Alice's group; the admin may.
+ */
+import {
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { clusterEnv, helm } from '@internal/integration-tests';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import request from 'supertest';
+import { devSessionsPlugin } from '../plugin';
+import { devSessionPolicyDecision } from '../policyDecision';
+
+jest.setTimeout(300_000);
+
+const ALICE = 'user:default/alice';
+const BOB = 'user:default/bob';
+const ROOT = 'user:default/root';
+const groups: Record<string, string[]> = {
+  [ALICE]: ['group:default/payments'],
+  [BOB]: ['group:default/search'],
+  [ROOT]: ['group:default/platform'],
+};
+
+// helm that fails `upgrade` while the marker file exists (to make a failed session), else real helm
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-failing-'));
+const failMarker = path.join(dir, 'fail-upgrades');
+
+let server: any;
+beforeAll(async () => {
+  const env = clusterEnv();
+  const wrapper = path.join(dir, 'helm');
+  fs.writeFileSync(
+    wrapper,
+    `#!/bin/sh\nif [ "$1" = upgrade ] && [ -f "${failMarker}" ]; then echo "Error: simulated failure" >&2; exit 1; fi\nexec "${env.helm}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  const policy = createBackendModule({
+    pluginId: 'permission',
+    moduleId: 'test-policy',
+    register(reg) {
+      reg.registerInit({
+        deps: { policy: policyExtensionPoint },
+        async init({ policy: p }) {
+          p.setPolicy({
+            handle: async (req, user) =>
+              devSessionPolicyDecision(req, user, {
+                admins: ['group:default/platform'],
+              }) ?? {
+                result: AuthorizeResult.ALLOW,
+              },
+          });
+        },
+      });
+    },
+  });
+  const userInfo = createServiceFactory({
+    service: coreServices.userInfo,
+    deps: {},
+    factory: () => ({
+      async getUserInfo(credentials: any) {
+        const ref = credentials.principal.userEntityRef;
+        return {
+          userEntityRef: ref,
+          ownershipEntityRefs: [ref, ...(groups[ref] ?? [])],
+        };
+      },
+    }),
+  });
+  ({ server } = await startTestBackend({
+    features: [
+      devSessionsPlugin,
+      import('@backstage/plugin-permission-backend'),
+      policy,
+      permissionsServiceFactory,
+      userInfo,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          devSessions: {
+            helm: { binary: wrapper, timeoutSeconds: 90 },
+            reconcile: { intervalSeconds: 3600 },
+          },
+        },
+      }),
+    ],
+  }));
+});
+
+const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
+const session = (uuid: string) => `/api/dev-sessions/projects/${uuid}/session`;
+
+describe('owner-scoped dev sessions', () => {
+  const uuid = randomUUID();
+
+  it("lets a user create a session owned by their group, not by someone else's", async () => {
+    fs.writeFileSync(failMarker, '');
+    const res = await request(server)
+      .put(`${session(uuid)}?wait=true`)
+      .set(as(ALICE))
+      .send({ projectId: 'payments', owner: 'group:payments' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      owner: 'group:default/payments',
+      state: 'failed',
+    });
+
+    const spoof = await request(server)
+      .put(session(randomUUID()))
+      .set(as(BOB))
+      .send({ projectId: 'x', owner: 'group:default/payments' });
+    expect(spoof.status).toBe(403);
+    expect(spoof.body.error.message).toMatch(
+      /Invalid owner: group:default\/payments is neither you nor one of your groups/,
+    );
+    const spoofUser = await request(server)
+      .put(session(randomUUID()))
+      .set(as(BOB))
+      .send({ owner: 'User:Alice' });
+    expect(spoofUser.status).toBe(403);
+  });
+
+  it('refuses read, retry and delete to a non-owner with 403', async () => {
+    fs.rmSync(failMarker, { force: true });
+    expect((await request(server).get(session(uuid)).set(as(BOB))).status).toBe(
+      403,
+    );
+    expect(
+      (
+        await request(server)
+          .get(`${session(uuid)}/status`)
+          .set(as(BOB))
+      ).status,
+    ).toBe(403);
+    const retry = await request(server)
+      .put(`${session(uuid)}?wait=true`)
+      .set(as(BOB))
+      .send({ projectId: 'payments' });
+    expect(retry.status).toBe(403);
+    expect(
+      (await request(server).delete(session(uuid)).set(as(BOB))).status,
+    ).toBe(403);
+    expect(
+      (await request(server).get(session(uuid)).set(as(ALICE))).body.state,
+    ).toBe('failed');
+    const list = await request(server)
+      .get('/api/dev-sessions/sessions')
+      .set(as(BOB));
+    expect(list.body.items.map((s: any) => s.projectUuid)).not.toContain(uuid);
+    expect(
+      JSON.parse(await helm(['list', '-a', '-n', uuid, '-o', 'json'])),
+    ).toEqual([]);
+  });
+
+  it('lets the owner retry (with the stored values) and the admin read, then the owner delete', async () => {
+    const retry = await request(server)
+      .put(`${session(uuid)}?wait=true`)
+      .set(as(ALICE))
+      .send({ projectId: 'payments' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({
+      state: 'ready',
+      owner: 'group:default/payments',
+    });
+    expect(
+      (await request(server).get(session(uuid)).set(as(ROOT))).status,
+    ).toBe(200);
+    const mine = await request(server)
+      .get('/api/dev-sessions/sessions')
+      .set(as(ALICE));
+    expect(mine.body.items.map((s: any) => s.projectUuid)).toContain(uuid);
+    expect(
+      (await request(server).delete(session(uuid)).set(as(ALICE))).status,
+    ).toBe(204);
+  });
+});
