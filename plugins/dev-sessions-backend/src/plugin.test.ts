@@ -4,7 +4,9 @@ import { devSessionsPlugin } from './plugin';
 
 describe('devSessionsPlugin', () => {
   it('starts inside a backend and serves its health endpoint', async () => {
-    const { server } = await startTestBackend({ features: [devSessionsPlugin] });
+    const { server } = await startTestBackend({
+      features: [devSessionsPlugin],
+    });
     const res = await request(server).get('/api/dev-sessions/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', cluster: expect.any(String) });

@@ -10,11 +10,25 @@ jest.setTimeout(60_000);
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 function newSession(uuid: string, owner = 'user:default/jane'): NewSession {
-  const ep = (r: string) => ({ url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`, path: `/${r}` });
+  const ep = (r: string) => ({
+    url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`,
+    path: `/${r}`,
+  });
   return {
-    projectUuid: uuid, projectId: 'Über Projekt 2', owner, namespace: uuid, releaseName: 'dev-session',
-    chartVersion: '0.1.0', size: 'small', component: 'component:default/checkout', values: { storage: { history: { enabled: true } } },
-    endpoints: { preview: ep('preview'), chat: ep('chat'), vscode: ep('vscode') },
+    projectUuid: uuid,
+    projectId: 'Über Projekt 2',
+    owner,
+    namespace: uuid,
+    releaseName: 'dev-session',
+    chartVersion: '0.1.0',
+    size: 'small',
+    component: 'component:default/checkout',
+    values: { storage: { history: { enabled: true } } },
+    endpoints: {
+      preview: ep('preview'),
+      chat: ep('chat'),
+      vscode: ep('vscode'),
+    },
   };
 }
 
@@ -29,13 +43,24 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
   it('inserts once per project and reads it back intact', async () => {
     const store = await storeFor(databaseId);
     expect(await store.insertIfAbsent(newSession(uuid))).toBe(true);
-    expect(await store.insertIfAbsent(newSession(uuid, 'user:default/other'))).toBe(false);
+    expect(
+      await store.insertIfAbsent(newSession(uuid, 'user:default/other')),
+    ).toBe(false);
     const s = await store.get(uuid);
     expect(s).toMatchObject({
-      projectUuid: uuid, projectId: 'Über Projekt 2', owner: 'user:default/jane', state: 'provisioning',
+      projectUuid: uuid,
+      projectId: 'Über Projekt 2',
+      owner: 'user:default/jane',
+      state: 'provisioning',
       component: 'component:default/checkout',
-      size: 'small', values: { storage: { history: { enabled: true } } },
-      endpoints: { vscode: { url: `http://dev-session-vscode.${uuid}.svc.cluster.local/`, path: '/vscode' } },
+      size: 'small',
+      values: { storage: { history: { enabled: true } } },
+      endpoints: {
+        vscode: {
+          url: `http://dev-session-vscode.${uuid}.svc.cluster.local/`,
+          path: '/vscode',
+        },
+      },
     });
     expect(s!.lastError).toBeUndefined();
     expect(Date.parse(s!.createdAt)).not.toBeNaN();
@@ -43,7 +68,9 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
 
   it('lets exactly one of 10 concurrent inserts for a project win', async () => {
     const store = await storeFor(databaseId);
-    const results = await Promise.all(Array.from({ length: 10 }, () => store.insertIfAbsent(newSession(uuid))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.insertIfAbsent(newSession(uuid))),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.list()).toHaveLength(1);
   });
@@ -51,12 +78,24 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
   it('transitions only from the expected states, so one caller wins a retry', async () => {
     const store = await storeFor(databaseId);
     await store.insertIfAbsent(newSession(uuid));
-    expect(await store.transition(uuid, ['provisioning'], 'failed', { lastError: 'helm: timed out' })).toBe(true);
+    expect(
+      await store.transition(uuid, ['provisioning'], 'failed', {
+        lastError: 'helm: timed out',
+      }),
+    ).toBe(true);
     expect((await store.get(uuid))!.lastError).toBe('helm: timed out');
-    const wins = await Promise.all([1, 2, 3].map(() => store.transition(uuid, ['failed'], 'provisioning', { lastError: null })));
+    const wins = await Promise.all(
+      [1, 2, 3].map(() =>
+        store.transition(uuid, ['failed'], 'provisioning', { lastError: null }),
+      ),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
     expect(await store.transition(uuid, ['failed'], 'ready')).toBe(false);
-    expect(await store.transition(uuid, ['provisioning'], 'ready', { lastError: null })).toBe(true);
+    expect(
+      await store.transition(uuid, ['provisioning'], 'ready', {
+        lastError: null,
+      }),
+    ).toBe(true);
     const s = await store.get(uuid);
     expect(s!.state).toBe('ready');
     expect(s!.lastError).toBeUndefined();
@@ -65,8 +104,14 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
   it('lists by owner and deletes', async () => {
     const store = await storeFor(databaseId);
     await store.insertIfAbsent(newSession(uuid));
-    await store.insertIfAbsent(newSession('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'group:default/team'));
-    expect((await store.list({ owner: 'group:default/team' })).map(s => s.projectUuid)).toEqual(['7c9e6679-7425-40de-944b-e07fc1f90ae7']);
+    await store.insertIfAbsent(
+      newSession('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'group:default/team'),
+    );
+    expect(
+      (await store.list({ owner: 'group:default/team' })).map(
+        s => s.projectUuid,
+      ),
+    ).toEqual(['7c9e6679-7425-40de-944b-e07fc1f90ae7']);
     expect(await store.list()).toHaveLength(2);
     expect(await store.delete(uuid)).toBe(true);
     expect(await store.delete(uuid)).toBe(false);

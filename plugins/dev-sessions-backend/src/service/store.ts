@@ -1,4 +1,7 @@
-import { DatabaseService, resolvePackagePath } from '@backstage/backend-plugin-api';
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 import {
   DevSession,
@@ -33,9 +36,14 @@ type Row = {
 };
 
 /** A stored session plus the values it was created with. */
-export type StoredSession = Omit<DevSession, 'entityRef' | 'cluster'> & { values: Record<string, unknown> };
+export type StoredSession = Omit<DevSession, 'entityRef' | 'cluster'> & {
+  values: Record<string, unknown>;
+};
 
-export type NewSession = Omit<StoredSession, 'createdAt' | 'updatedAt' | 'state' | 'lastError'>;
+export type NewSession = Omit<
+  StoredSession,
+  'createdAt' | 'updatedAt' | 'state' | 'lastError'
+>;
 
 function toSession(r: Row): StoredSession {
   const ep = (role: DevSessionRole): DevSessionEndpoint => ({
@@ -54,7 +62,11 @@ function toSession(r: Row): StoredSession {
     state: r.state as DevSessionState,
     lastError: r.last_error ?? undefined,
     values: JSON.parse(r.values_json),
-    endpoints: { preview: ep('preview'), chat: ep('chat'), vscode: ep('vscode') },
+    endpoints: {
+      preview: ep('preview'),
+      chat: ep('chat'),
+      vscode: ep('vscode'),
+    },
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -66,7 +78,10 @@ export class SessionStore {
     const client = await database.getClient();
     if (!database.migrations?.skip) {
       await client.migrate.latest({
-        directory: resolvePackagePath('@internal/backstage-plugin-dev-sessions-backend', 'migrations'),
+        directory: resolvePackagePath(
+          '@internal/backstage-plugin-dev-sessions-backend',
+          'migrations',
+        ),
         tableName: 'dev_sessions_knex_migrations',
       });
     }
@@ -80,7 +95,10 @@ export class SessionStore {
    * project already has one: the primary key makes concurrent creates for one project race-free,
    * across processes too.
    */
-  async insertIfAbsent(s: NewSession, now = new Date().toISOString()): Promise<boolean> {
+  async insertIfAbsent(
+    s: NewSession,
+    now = new Date().toISOString(),
+  ): Promise<boolean> {
     const row: Row = {
       project_uuid: s.projectUuid,
       project_id: s.projectId,
@@ -102,13 +120,19 @@ export class SessionStore {
       created_at: now,
       updated_at: now,
     };
-    const inserted = await this.db(TABLE).insert(row).onConflict('project_uuid').ignore().returning('project_uuid');
+    const inserted = await this.db(TABLE)
+      .insert(row)
+      .onConflict('project_uuid')
+      .ignore()
+      .returning('project_uuid');
     // SQLite and PostgreSQL return the inserted rows; an ignored conflict returns none
     return Array.isArray(inserted) ? inserted.length === 1 : Boolean(inserted);
   }
 
   async get(projectUuid: string): Promise<StoredSession | undefined> {
-    const row = await this.db<Row>(TABLE).where({ project_uuid: projectUuid }).first();
+    const row = await this.db<Row>(TABLE)
+      .where({ project_uuid: projectUuid })
+      .first();
     return row ? toSession(row) : undefined;
   }
 
@@ -126,9 +150,17 @@ export class SessionStore {
     projectUuid: string,
     from: DevSessionState[],
     to: DevSessionState,
-    fields: { lastError?: string | null; size?: DevSessionSize; values?: Record<string, unknown>; projectId?: string } = {},
+    fields: {
+      lastError?: string | null;
+      size?: DevSessionSize;
+      values?: Record<string, unknown>;
+      projectId?: string;
+    } = {},
   ): Promise<boolean> {
-    const patch: Partial<Row> = { state: to, updated_at: new Date().toISOString() };
+    const patch: Partial<Row> = {
+      state: to,
+      updated_at: new Date().toISOString(),
+    };
     if (fields.lastError !== undefined) patch.last_error = fields.lastError;
     if (fields.size) patch.size = fields.size;
     if (fields.values) patch.values_json = JSON.stringify(fields.values);
@@ -141,6 +173,8 @@ export class SessionStore {
   }
 
   async delete(projectUuid: string): Promise<boolean> {
-    return (await this.db(TABLE).where({ project_uuid: projectUuid }).delete()) === 1;
+    return (
+      (await this.db(TABLE).where({ project_uuid: projectUuid }).delete()) === 1
+    );
   }
 }

@@ -1,4 +1,7 @@
-import { AuthService, BackstageCredentials } from '@backstage/backend-plugin-api';
+import {
+  AuthService,
+  BackstageCredentials,
+} from '@backstage/backend-plugin-api';
 import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
 
 /** What the actions need from the outside: the REST client and a token for the initiator. */
@@ -8,10 +11,18 @@ export interface ActionDeps {
   token(credentials: BackstageCredentials): Promise<string>;
 }
 
-export function actionDeps(auth: AuthService, client: DevSessionsClient): ActionDeps {
+export function actionDeps(
+  auth: AuthService,
+  client: DevSessionsClient,
+): ActionDeps {
   return {
     client,
     token: async credentials =>
-      (await auth.getPluginRequestToken({ onBehalfOf: credentials, targetPluginId: 'dev-sessions' })).token,
+      (
+        await auth.getPluginRequestToken({
+          onBehalfOf: credentials,
+          targetPluginId: 'dev-sessions',
+        })
+      ).token,
   };
 }

@@ -10,7 +10,8 @@ import { ActionDeps } from './client';
 export function createDevSessionDeleteAction(deps: ActionDeps) {
   return createTemplateAction({
     id: 'dev-session:delete',
-    description: "Deletes a project's dev session (helm uninstall and namespace removal)",
+    description:
+      "Deletes a project's dev session (helm uninstall and namespace removal)",
     examples: [
       {
         description: 'Delete the dev session of a project',
@@ -29,13 +30,19 @@ export function createDevSessionDeleteAction(deps: ActionDeps) {
     supportsDryRun: true,
     schema: {
       input: {
-        projectUuid: z => z.string().uuid('projectUuid must be a UUID').describe('Project UUID'),
+        projectUuid: z =>
+          z
+            .string()
+            .uuid('projectUuid must be a UUID')
+            .describe('Project UUID'),
       },
     },
     async handler(ctx) {
       const projectUuid = ctx.input.projectUuid.toLowerCase();
       if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: would delete the dev session of project ${projectUuid}`);
+        ctx.logger.info(
+          `Dry run: would delete the dev session of project ${projectUuid}`,
+        );
         return;
       }
       const token = await deps.token(await ctx.getInitiatorCredentials());
@@ -45,7 +52,9 @@ export function createDevSessionDeleteAction(deps: ActionDeps) {
           await deps.client.delete(projectUuid, { token });
         },
       });
-      ctx.logger.info(`Deleted the dev session of project ${projectUuid} (or there was none)`);
+      ctx.logger.info(
+        `Deleted the dev session of project ${projectUuid} (or there was none)`,
+      );
     },
   });
 }

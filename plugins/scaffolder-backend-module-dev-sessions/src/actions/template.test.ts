@@ -7,9 +7,15 @@ import * as path from 'node:path';
 import yaml from 'yaml';
 import { createDevSessionCreateAction } from './create';
 
-const file = path.resolve(__dirname, '../../../../templates/dev-session/template.yaml');
+const file = path.resolve(
+  __dirname,
+  '../../../../templates/dev-session/template.yaml',
+);
 const template = yaml.parse(fs.readFileSync(file, 'utf8'));
-const action = createDevSessionCreateAction({ client: {} as any, token: async () => '' });
+const action = createDevSessionCreateAction({
+  client: {} as any,
+  token: async () => '',
+});
 
 describe('templates/dev-session/template.yaml', () => {
   it('is a v1beta3 Template named dev-session with a "Dev session" title', () => {
@@ -19,7 +25,9 @@ describe('templates/dev-session/template.yaml', () => {
   });
 
   it('passes only known inputs to dev-session:create', () => {
-    const step = template.spec.steps.find((s: any) => s.action === 'dev-session:create');
+    const step = template.spec.steps.find(
+      (s: any) => s.action === 'dev-session:create',
+    );
     expect(step).toBeDefined();
     const known = Object.keys((action.schema!.input as any).properties);
     expect(Object.keys(step.input).every(k => known.includes(k))).toBe(true);
@@ -27,13 +35,18 @@ describe('templates/dev-session/template.yaml', () => {
 
   it('links to outputs the action sets', () => {
     const outputs = Object.keys((action.schema!.output as any).properties);
-    const used = [...JSON.stringify(template.spec.output).matchAll(/output\.(\w+)/g)].map(m => m[1]);
+    const used = [
+      ...JSON.stringify(template.spec.output).matchAll(/output\.(\w+)/g),
+    ].map(m => m[1]);
     expect(used.length).toBeGreaterThanOrEqual(3);
     for (const u of used) expect(outputs).toContain(u);
   });
 
   it('offers the same sizes and name rules as the backend', () => {
-    const props = Object.assign({}, ...template.spec.parameters.map((p: any) => p.properties));
+    const props = Object.assign(
+      {},
+      ...template.spec.parameters.map((p: any) => p.properties),
+    );
     expect(props.size.enum).toEqual(['small', 'medium', 'large']);
     const name = new RegExp(props.projectName.pattern, 'u');
     expect(name.test('Checkout service 2')).toBe(true);
