@@ -20,20 +20,33 @@
 
 {{/* Selector labels (stable across upgrades). */}}
 {{- define "dev-session.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "dev-session.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/name: {{ include "dev-session.name" . | quote }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 {{- end }}
 
 {{/* Labels on every object. Call with (dict "ctx" $ "component" "name"). */}}
 {{- define "dev-session.labels" -}}
 {{- $ := .ctx -}}
-helm.sh/chart: {{ printf "%s-%s" $.Chart.Name $.Chart.Version | replace "+" "_" }}
+helm.sh/chart: {{ printf "%s-%s" $.Chart.Name $.Chart.Version | replace "+" "_" | quote }}
 {{ include "dev-session.selectorLabels" $ }}
 app.kubernetes.io/version: {{ $.Chart.AppVersion | quote }}
-app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/component: {{ .component | quote }}
 app.kubernetes.io/part-of: dev-session
-app.kubernetes.io/managed-by: {{ $.Release.Service }}
-dev-sessions.io/project-uuid: {{ include "dev-session.projectUuid" $ }}
+app.kubernetes.io/managed-by: {{ $.Release.Service | quote }}
+dev-sessions.io/project-uuid: {{ include "dev-session.projectUuid" $ | quote }}
+{{- end }}
+
+{{/*
+  Labels of the session pod: .Values.podLabels first, then ours on top, so podLabels can never
+  replace the project UUID, the selector labels or any other label of the chart.
+*/}}
+{{- define "dev-session.podLabels" -}}
+{{- $ours := include "dev-session.labels" (dict "ctx" . "component" "session") | fromYaml -}}
+{{- $labels := dict -}}
+{{- range $k, $v := .Values.podLabels | default dict }}
+{{- if not (hasKey $ours $k) }}{{ $_ := set $labels $k (toString $v) }}{{ end }}
+{{- end }}
+{{- toYaml (merge $labels $ours) }}
 {{- end }}
 
 {{- define "dev-session.serviceAccountName" -}}
@@ -69,19 +82,24 @@ dev-sessions.io/project-uuid: {{ include "dev-session.projectUuid" $ }}
 {{/* CPU quantity to millicores ("2", "1.5", "500m"). */}}
 {{- define "dev-session.milliCpu" -}}
 {{- $v := toString . -}}
-{{- if hasSuffix "m" $v }}{{ trimSuffix "m" $v | int }}{{ else }}{{ mulf (float64 $v) 1000 | int }}{{ end }}
+{{- if hasSuffix "m" $v }}{{ trimSuffix "m" $v | int }}{{ else }}{{ round (mulf (float64 $v) 1000) 0 | int }}{{ end }}
 {{- end }}
 
-{{/* Memory quantity to MiB (Ki, Mi, Gi, Ti, or plain bytes). */}}
+{{/*
+  Memory or storage quantity to MiB, rounded UP (Ki, Mi, Gi, Ti; k, M, G, T; plain bytes), so a
+  budget computed from it is never smaller than the quantity itself (4G = 3814.7Mi -> 3815).
+*/}}
 {{- define "dev-session.memMi" -}}
 {{- $v := toString . -}}
-{{- if hasSuffix "Ti" $v }}{{ mul (trimSuffix "Ti" $v | int) 1048576 }}
-{{- else if hasSuffix "Gi" $v }}{{ mul (trimSuffix "Gi" $v | int) 1024 }}
-{{- else if hasSuffix "Mi" $v }}{{ trimSuffix "Mi" $v | int }}
-{{- else if hasSuffix "Ki" $v }}{{ div (trimSuffix "Ki" $v | int) 1024 }}
-{{- else if hasSuffix "G" $v }}{{ div (mul (trimSuffix "G" $v | int) 1000000000) 1048576 }}
-{{- else if hasSuffix "M" $v }}{{ div (mul (trimSuffix "M" $v | int) 1000000) 1048576 }}
-{{- else }}{{ div ($v | int64) 1048576 }}{{ end }}
+{{- $units := list (list "Ki" 1024) (list "Mi" 1048576) (list "Gi" 1073741824) (list "Ti" 1099511627776) (list "k" 1000) (list "M" 1000000) (list "G" 1000000000) (list "T" 1000000000000) -}}
+{{- $bytes := -1 -}}
+{{- range $units }}
+{{- if and (lt $bytes 0) (hasSuffix (index . 0) $v) }}
+{{- $bytes = mul (trimSuffix (index . 0) $v | int64) (index . 1) }}
+{{- end }}
+{{- end }}
+{{- if lt $bytes 0 }}{{ $bytes = $v | int64 }}{{ end -}}
+{{- div (add $bytes 1048575) 1048576 }}
 {{- end }}
 
 {{- define "dev-session.roles" -}}

@@ -30,18 +30,22 @@ const values = {
 
 beforeAll(async () => {
   clusterEnv();
-  const r = await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: {
-      name: uuid,
-      labels: {
-        'pod-security.kubernetes.io/enforce': 'restricted',
-        'dev-sessions.io/project-uuid': uuid,
+  const r = await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: uuid,
+        labels: {
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'dev-sessions.io/project-uuid': uuid,
+        },
       },
-    },
-  }));
-  expect(r.code).toBe(0);
+    }),
+  );
+  if (r.code !== 0)
+    throw new Error(`could not create namespace ${uuid}: ${r.stderr}`);
 });
 
 afterAll(async () => {
@@ -50,56 +54,138 @@ afterAll(async () => {
 
 describe('dev-session chart on the cluster', () => {
   it('installs with --wait and reaches Ready under the restricted Pod Security Standard', async () => {
-    await helm(['upgrade', '--install', release, chartDir, '-n', uuid, '-f', valuesFile(values),
-      '--wait', '--timeout', '120s'], 150_000);
+    await helm(
+      [
+        'upgrade',
+        '--install',
+        release,
+        chartDir,
+        '-n',
+        uuid,
+        '-f',
+        valuesFile(values),
+        '--wait',
+        '--timeout',
+        '120s',
+      ],
+      150_000,
+    );
 
     const pods = await kubectlJson(['-n', uuid, 'get', 'pods', '-l', selector]);
     expect(pods.items).toHaveLength(1);
     const pod = pods.items[0];
     expect(pod.status.phase).toBe('Running');
-    expect(pod.status.containerStatuses.map((c: any) => [c.name, c.ready]).sort()).toEqual([
-      ['chat', true], ['preview', true], ['vscode', true],
+    expect(
+      pod.status.containerStatuses.map((c: any) => [c.name, c.ready]).sort(),
+    ).toEqual([
+      ['chat', true],
+      ['preview', true],
+      ['vscode', true],
     ]);
 
-    const pvc = await kubectlJson(['-n', uuid, 'get', 'pvc', `${release}-workspace`]);
+    const pvc = await kubectlJson([
+      '-n',
+      uuid,
+      'get',
+      'pvc',
+      `${release}-workspace`,
+    ]);
     expect(pvc.status.phase).toBe('Bound');
 
-    const svcs = await kubectlJson(['-n', uuid, 'get', 'services', '-l', selector]);
+    const svcs = await kubectlJson([
+      '-n',
+      uuid,
+      'get',
+      'services',
+      '-l',
+      selector,
+    ]);
     expect(svcs.items.map((s: any) => s.metadata.name).sort()).toEqual(
       ['chat', 'lb', 'preview', 'vscode'].map(s => `${release}-${s}`),
     );
-    for (const s of svcs.items) expect(s.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    for (const s of svcs.items)
+      expect(s.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
-    const quota = await kubectlJson(['-n', uuid, 'get', 'resourcequota', release]);
+    const quota = await kubectlJson([
+      '-n',
+      uuid,
+      'get',
+      'resourcequota',
+      release,
+    ]);
     expect(quota.status.used.pods).toBe('1');
   });
 
   it('passes helm test (each service answers)', async () => {
-    const out = await helm(['test', release, '-n', uuid, '--timeout', '60s'], 90_000);
+    const out = await helm(
+      ['test', release, '-n', uuid, '--timeout', '60s'],
+      90_000,
+    );
     expect(out).toMatch(/Phase:\s+Succeeded/);
   });
 
   it('upgrades a value in place', async () => {
-    const pvcBefore = await kubectlJson(['-n', uuid, 'get', 'pvc', `${release}-workspace`]);
-    await helm(['upgrade', '--install', release, chartDir, '-n', uuid,
-      '-f', valuesFile({ ...values, size: 'small' }), '--wait', '--timeout', '120s'], 150_000);
+    const pvcBefore = await kubectlJson([
+      '-n',
+      uuid,
+      'get',
+      'pvc',
+      `${release}-workspace`,
+    ]);
+    await helm(
+      [
+        'upgrade',
+        '--install',
+        release,
+        chartDir,
+        '-n',
+        uuid,
+        '-f',
+        valuesFile({ ...values, size: 'small' }),
+        '--wait',
+        '--timeout',
+        '120s',
+      ],
+      150_000,
+    );
     const dep = await kubectlJson(['-n', uuid, 'get', 'deployment', release]);
-    expect(dep.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(dep.spec.template.spec.containers[0].resources.limits).toEqual({
+      cpu: '1',
+      memory: '2Gi',
+    });
     expect(dep.status.readyReplicas).toBe(1);
-    const pvcAfter = await kubectlJson(['-n', uuid, 'get', 'pvc', `${release}-workspace`]);
+    const pvcAfter = await kubectlJson([
+      '-n',
+      uuid,
+      'get',
+      'pvc',
+      `${release}-workspace`,
+    ]);
     expect(pvcAfter.metadata.uid).toBe(pvcBefore.metadata.uid);
-    const history = JSON.parse(await helm(['history', release, '-n', uuid, '-o', 'json']));
+    const history = JSON.parse(
+      await helm(['history', release, '-n', uuid, '-o', 'json']),
+    );
     expect(history.at(-1)).toMatchObject({ revision: 2, status: 'deployed' });
   });
 
   it('uninstalls everything', async () => {
-    await helm(['uninstall', release, '-n', uuid, '--wait', '--timeout', '60s'], 90_000);
+    await helm(
+      ['uninstall', release, '-n', uuid, '--wait', '--timeout', '60s'],
+      90_000,
+    );
     const left = await kubectlJson([
-      '-n', uuid, 'get',
+      '-n',
+      uuid,
+      'get',
       'deployments,replicasets,pods,services,pvc,serviceaccounts,networkpolicies,resourcequotas,limitranges',
-      '-l', selector,
+      '-l',
+      selector,
     ]);
-    expect(left.items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
-    expect(JSON.parse(await helm(['list', '-n', uuid, '-o', 'json']))).toEqual([]);
+    expect(left.items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(
+      [],
+    );
+    expect(JSON.parse(await helm(['list', '-n', uuid, '-o', 'json']))).toEqual(
+      [],
+    );
   });
 });

@@ -21,23 +21,35 @@ describe('dev-session chart: defaults', () => {
     expect(d.spec.strategy.type).toBe('Recreate');
     const cs = d.spec.template.spec.containers;
     expect(cs.map((c: any) => c.name)).toEqual(['preview', 'chat', 'vscode']);
-    expect(cs.map((c: any) => c.ports[0].containerPort)).toEqual([3000, 3001, 8080]);
+    expect(cs.map((c: any) => c.ports[0].containerPort)).toEqual([
+      3000, 3001, 8080,
+    ]);
     expect(cs[2].image).toMatch(/^codercom\/code-server:/);
     for (const c of cs) {
       const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
-      expect(env).toMatchObject({ PROJECT_UUID: UUID, PROJECT_ID: 'demo', USER_ID: 'user:default/jane' });
+      expect(env).toMatchObject({
+        PROJECT_UUID: UUID,
+        PROJECT_ID: 'demo',
+        USER_ID: 'user:default/jane',
+      });
       expect(c.readinessProbe.httpGet.path).toBeTruthy();
       expect(c.livenessProbe.httpGet.path).toBeTruthy();
       expect(c.resources.limits).toEqual({ cpu: '2000m', memory: '4Gi' });
       expect(c.resources.requests).toEqual({ cpu: '500m', memory: '2Gi' });
-      expect(c.volumeMounts).toContainEqual({ name: 'workspace', mountPath: '/workspace' });
+      expect(c.volumeMounts).toContainEqual({
+        name: 'workspace',
+        mountPath: '/workspace',
+      });
     }
   });
 
   it('meets the restricted Pod Security Standard', () => {
     const pod = one(objs, 'Deployment').spec.template.spec;
     expect(pod.securityContext).toMatchObject({
-      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000,
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
       seccompProfile: { type: 'RuntimeDefault' },
     });
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -82,17 +94,30 @@ describe('dev-session chart: defaults', () => {
     for (const o of [...objs, { ...templ, kind: 'PodTemplate' }]) {
       const l = o.metadata.labels ?? {};
       expect(l['dev-sessions.io/project-uuid']).toBe(UUID);
-      for (const k of ['name', 'instance', 'version', 'component', 'managed-by']) {
+      for (const k of [
+        'name',
+        'instance',
+        'version',
+        'component',
+        'managed-by',
+      ]) {
         expect(l[`app.kubernetes.io/${k}`]).toBeTruthy();
       }
     }
   });
 
   it('has a helm test hook that checks each service', () => {
-    const t = find(objs, 'Pod').find(p => p.metadata.annotations?.['helm.sh/hook'] === 'test');
+    const t = find(objs, 'Pod').find(
+      p => p.metadata.annotations?.['helm.sh/hook'] === 'test',
+    );
     expect(t).toBeDefined();
-    const script = t!.spec.containers[0].args[0];
-    for (const r of roles) expect(script).toContain(`${FULL}-${r}:`);
+    // the URLs are arguments of the script (never parsed by the shell)
+    const urls = t!.spec.containers[0].args.slice(2);
+    expect(urls).toEqual([
+      `http://${FULL}-preview:3000/health`,
+      `http://${FULL}-chat:3001/health`,
+      `http://${FULL}-vscode:8080/healthz`,
+    ]);
   });
 
   it('puts no secret value in the rendered output', () => {
@@ -104,29 +129,56 @@ describe('dev-session chart: defaults', () => {
 
 describe('dev-session chart: options', () => {
   it('ingress path mode routes /preview, /chat, /vscode on one host with TLS', async () => {
-    const objs = await render(merge(baseValues, {
-      ingress: { enabled: true, className: 'nginx', host: 'dev.example.com',
-        annotations: { 'a/b': 'c' }, tls: { enabled: true, secretName: 'dev-tls' } },
-    }));
+    const objs = await render(
+      merge(baseValues, {
+        ingress: {
+          enabled: true,
+          className: 'nginx',
+          host: 'dev.example.com',
+          annotations: { 'a/b': 'c' },
+          tls: { enabled: true, secretName: 'dev-tls' },
+        },
+      }),
+    );
     const ing = one(objs, 'Ingress');
     expect(ing.spec.ingressClassName).toBe('nginx');
     expect(ing.metadata.annotations).toEqual({ 'a/b': 'c' });
-    expect(ing.spec.tls).toEqual([{ hosts: ['dev.example.com'], secretName: 'dev-tls' }]);
+    expect(ing.spec.tls).toEqual([
+      { hosts: ['dev.example.com'], secretName: 'dev-tls' },
+    ]);
     expect(ing.spec.rules).toHaveLength(1);
-    expect(ing.spec.rules[0].http.paths.map((p: any) => [p.path, p.backend.service.name])).toEqual([
-      ['/preview', `${FULL}-preview`], ['/chat', `${FULL}-chat`], ['/vscode', `${FULL}-vscode`],
+    expect(
+      ing.spec.rules[0].http.paths.map((p: any) => [
+        p.path,
+        p.backend.service.name,
+      ]),
+    ).toEqual([
+      ['/preview', `${FULL}-preview`],
+      ['/chat', `${FULL}-chat`],
+      ['/vscode', `${FULL}-vscode`],
     ]);
   });
 
   it('ingress host mode gives each role its own host', async () => {
-    const objs = await render(merge(baseValues, {
-      ingress: { enabled: true, mode: 'host', host: 'p1.dev.example.com', tls: { enabled: true, secretName: 'wild' } },
-    }));
+    const objs = await render(
+      merge(baseValues, {
+        ingress: {
+          enabled: true,
+          mode: 'host',
+          host: 'p1.dev.example.com',
+          tls: { enabled: true, secretName: 'wild' },
+        },
+      }),
+    );
     const ing = one(objs, 'Ingress');
     expect(ing.spec.rules.map((r: any) => r.host)).toEqual([
-      'preview.p1.dev.example.com', 'chat.p1.dev.example.com', 'vscode.p1.dev.example.com',
+      'preview.p1.dev.example.com',
+      'chat.p1.dev.example.com',
+      'vscode.p1.dev.example.com',
     ]);
-    expect(ing.spec.rules.every((r: any) => r.http.paths[0].path === '/')).toBe(true);
+    expect(ing.spec.rules.every((r: any) => r.http.paths[0].path === '/')).toBe(
+      true,
+    );
     expect(ing.spec.tls[0].hosts).toHaveLength(3);
   });
 
@@ -137,87 +189,189 @@ describe('dev-session chart: options', () => {
   });
 
   it('storage off uses an emptyDir and creates no PVC', async () => {
-    const objs = await render(merge(baseValues, { storage: { enabled: false } }));
+    const objs = await render(
+      merge(baseValues, { storage: { enabled: false } }),
+    );
     expect(find(objs, 'PersistentVolumeClaim')).toHaveLength(0);
     const vols = one(objs, 'Deployment').spec.template.spec.volumes;
-    expect(vols.find((v: any) => v.name === 'workspace')).toEqual({ name: 'workspace', emptyDir: {} });
+    expect(vols.find((v: any) => v.name === 'workspace')).toEqual({
+      name: 'workspace',
+      emptyDir: {},
+    });
   });
 
   it('existingClaim, storageClass and the optional history and agent volumes', async () => {
-    const a = await render(merge(baseValues, { storage: { existingClaim: 'mine' } }));
+    const a = await render(
+      merge(baseValues, { storage: { existingClaim: 'mine' } }),
+    );
     expect(find(a, 'PersistentVolumeClaim')).toHaveLength(0);
-    expect(one(a, 'Deployment').spec.template.spec.volumes[0].persistentVolumeClaim.claimName).toBe('mine');
+    expect(
+      one(a, 'Deployment').spec.template.spec.volumes[0].persistentVolumeClaim
+        .claimName,
+    ).toBe('mine');
 
-    const b = await render(merge(baseValues, { storage: { storageClass: 'fast', history: { enabled: true }, agentConfig: { enabled: true } } }));
+    const b = await render(
+      merge(baseValues, {
+        storage: {
+          storageClass: 'fast',
+          history: { enabled: true },
+          agentConfig: { enabled: true },
+        },
+      }),
+    );
     const pvcs = find(b, 'PersistentVolumeClaim');
-    const rows = pvcs.map(p => [p.metadata.name, p.spec.resources.requests.storage, p.spec.storageClassName]);
+    const rows = pvcs.map(p => [
+      p.metadata.name,
+      p.spec.resources.requests.storage,
+      p.spec.storageClassName,
+    ]);
     expect(rows.sort()).toEqual([
-      [`${FULL}-agent-config`, '1Gi', 'fast'], [`${FULL}-history`, '1Gi', 'fast'], [`${FULL}-workspace`, '10Gi', 'fast'],
+      [`${FULL}-agent-config`, '1Gi', 'fast'],
+      [`${FULL}-history`, '1Gi', 'fast'],
+      [`${FULL}-workspace`, '10Gi', 'fast'],
     ]);
     const cs = one(b, 'Deployment').spec.template.spec.containers;
-    expect(cs[2].volumeMounts.map((m: any) => m.mountPath)).toContain('/commandhistory');
-    expect(cs[1].volumeMounts.map((m: any) => m.name)).toContain('agent-config');
+    expect(cs[2].volumeMounts.map((m: any) => m.mountPath)).toContain(
+      '/commandhistory',
+    );
+    expect(cs[1].volumeMounts.map((m: any) => m.name)).toContain(
+      'agent-config',
+    );
   });
 
   it('size presets set resources and storage; explicit values win', async () => {
     const small = await render(merge(baseValues, { size: 'small' }));
-    expect(one(small, 'Deployment').spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '1000m', memory: '2Gi' });
-    expect(one(small, 'PersistentVolumeClaim').spec.resources.requests.storage).toBe('5Gi');
+    expect(
+      one(small, 'Deployment').spec.template.spec.containers[0].resources
+        .limits,
+    ).toEqual({ cpu: '1000m', memory: '2Gi' });
+    expect(
+      one(small, 'PersistentVolumeClaim').spec.resources.requests.storage,
+    ).toBe('5Gi');
 
-    const large = await render(merge(baseValues, { size: 'large', storage: { size: '50Gi' }, resources: { limits: { memory: '6Gi' } } }));
+    const large = await render(
+      merge(baseValues, {
+        size: 'large',
+        storage: { size: '50Gi' },
+        resources: { limits: { memory: '6Gi' } },
+      }),
+    );
     const c = one(large, 'Deployment').spec.template.spec.containers[0];
     expect(c.resources.limits).toEqual({ cpu: '4000m', memory: '6Gi' });
-    expect(one(large, 'PersistentVolumeClaim').spec.resources.requests.storage).toBe('50Gi');
-    expect(one(large, 'ResourceQuota').spec.hard['limits.memory']).toBe(`${3 * 6144 + 128}Mi`);
+    expect(
+      one(large, 'PersistentVolumeClaim').spec.resources.requests.storage,
+    ).toBe('50Gi');
+    expect(one(large, 'ResourceQuota').spec.hard['limits.memory']).toBe(
+      `${3 * 6144 + 128}Mi`,
+    );
 
-    const perContainer = await render(merge(baseValues, { containers: { chat: { resources: { limits: { cpu: '250m' } } } } }));
+    const perContainer = await render(
+      merge(baseValues, {
+        containers: { chat: { resources: { limits: { cpu: '250m' } } } },
+      }),
+    );
     const cs = one(perContainer, 'Deployment').spec.template.spec.containers;
     expect(cs[1].resources.limits.cpu).toBe('250m');
     expect(cs[0].resources.limits.cpu).toBe('2000m');
   });
 
   it('secrets come from existing Secrets through envFrom and secretKeyRef', async () => {
-    const objs = await render(merge(baseValues, {
-      secretEnvFrom: ['dev-tokens'],
-      containers: { chat: { env: [{ name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'ai', key: 'key' } } }] } },
-    }));
+    const objs = await render(
+      merge(baseValues, {
+        secretEnvFrom: ['dev-tokens'],
+        containers: {
+          chat: {
+            env: [
+              {
+                name: 'ANTHROPIC_API_KEY',
+                valueFrom: { secretKeyRef: { name: 'ai', key: 'key' } },
+              },
+            ],
+          },
+        },
+      }),
+    );
     const cs = one(objs, 'Deployment').spec.template.spec.containers;
-    for (const c of cs) expect(c.envFrom).toEqual([{ secretRef: { name: 'dev-tokens' } }]);
-    expect(cs[1].env).toContainEqual({ name: 'ANTHROPIC_API_KEY', valueFrom: { secretKeyRef: { name: 'ai', key: 'key' } } });
+    for (const c of cs)
+      expect(c.envFrom).toEqual([{ secretRef: { name: 'dev-tokens' } }]);
+    expect(cs[1].env).toContainEqual({
+      name: 'ANTHROPIC_API_KEY',
+      valueFrom: { secretKeyRef: { name: 'ai', key: 'key' } },
+    });
     expect(find(objs, 'Secret')).toHaveLength(0);
   });
 
   it('network policy: namespace and ingress controller in, DNS and internet out; off when disabled', async () => {
-    const objs = await render(merge(baseValues, { networkPolicy: { ingressControllerNamespaces: ['ingress-nginx', 'traefik'] } }));
+    const objs = await render(
+      merge(baseValues, {
+        networkPolicy: {
+          ingressControllerNamespaces: ['ingress-nginx', 'traefik'],
+        },
+      }),
+    );
     const np = one(objs, 'NetworkPolicy');
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress[0].from).toEqual([
       { podSelector: {} },
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
-      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } } },
+      {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+        },
+      },
+      {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'traefik' },
+        },
+      },
     ]);
-    expect(np.spec.egress[0].ports).toContainEqual({ protocol: 'UDP', port: 53 });
-    expect(np.spec.egress.some((e: any) => e.to?.[0]?.ipBlock?.cidr === '0.0.0.0/0')).toBe(true);
+    expect(np.spec.egress[0].ports).toContainEqual({
+      protocol: 'UDP',
+      port: 53,
+    });
+    expect(
+      np.spec.egress.some((e: any) => e.to?.[0]?.ipBlock?.cidr === '0.0.0.0/0'),
+    ).toBe(true);
 
-    const closed = await render(merge(baseValues, { networkPolicy: { egress: { internet: false } } }));
-    expect(one(closed, 'NetworkPolicy').spec.egress.some((e: any) => e.to?.[0]?.ipBlock)).toBe(false);
+    const closed = await render(
+      merge(baseValues, { networkPolicy: { egress: { internet: false } } }),
+    );
+    expect(
+      one(closed, 'NetworkPolicy').spec.egress.some(
+        (e: any) => e.to?.[0]?.ipBlock,
+      ),
+    ).toBe(false);
 
-    const off = await render(merge(baseValues, { networkPolicy: { enabled: false }, quota: { enabled: false }, limitRange: { enabled: false } }));
+    const off = await render(
+      merge(baseValues, {
+        networkPolicy: { enabled: false },
+        quota: { enabled: false },
+        limitRange: { enabled: false },
+      }),
+    );
     expect(find(off, 'NetworkPolicy')).toHaveLength(0);
     expect(find(off, 'ResourceQuota')).toHaveLength(0);
     expect(find(off, 'LimitRange')).toHaveLength(0);
   });
 
   it('images, ports, paths and probe paths are configurable', async () => {
-    const objs = await render(merge(baseValues, {
-      service: { preview: { port: 5173, path: '/app' } },
-      containers: { preview: { image: { repository: 'ghcr.io/acme/preview', tag: '1.2.3' }, probes: { readiness: { path: '/ready' } } } },
-    }));
+    const objs = await render(
+      merge(baseValues, {
+        service: { preview: { port: 5173, path: '/app' } },
+        containers: {
+          preview: {
+            image: { repository: 'ghcr.io/acme/preview', tag: '1.2.3' },
+            probes: { readiness: { path: '/ready' } },
+          },
+        },
+      }),
+    );
     const c = one(objs, 'Deployment').spec.template.spec.containers[0];
     expect(c.image).toBe('ghcr.io/acme/preview:1.2.3');
     expect(c.ports[0].containerPort).toBe(5173);
     expect(c.readinessProbe.httpGet.path).toBe('/ready');
-    expect(one(objs, 'Service', `${FULL}-preview`).spec.ports[0].port).toBe(5173);
+    expect(one(objs, 'Service', `${FULL}-preview`).spec.ports[0].port).toBe(
+      5173,
+    );
   });
 
   it('refuses to render without a project UUID', async () => {

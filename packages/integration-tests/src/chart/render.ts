@@ -21,7 +21,15 @@ export async function template(values: object, release = 'dev-session') {
   const file = path.join(dir, 'values.json');
   fs.writeFileSync(file, JSON.stringify(values));
   try {
-    return await run(helmBin(), ['template', release, chartDir, '-n', UUID, '-f', file]);
+    return await run(helmBin(), [
+      'template',
+      release,
+      chartDir,
+      '-n',
+      UUID,
+      '-f',
+      file,
+    ]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -30,29 +38,50 @@ export async function template(values: object, release = 'dev-session') {
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: any;
   [k: string]: any;
+}
+
+/** Parses `helm template` output; throws when a document is not valid YAML. */
+export function parse(stdout: string): K8sObject[] {
+  const docs = parseAllDocuments(stdout);
+  for (const d of docs) {
+    if (d.errors.length)
+      throw new Error(
+        `invalid YAML in the rendered output: ${d.errors[0].message}`,
+      );
+  }
+  return docs.map(d => d.toJS()).filter(Boolean);
 }
 
 /** Renders and parses; throws with helm's message when rendering fails. */
 export async function render(values: object): Promise<K8sObject[]> {
   const r = await template(values);
   if (r.code !== 0) throw new Error(r.stderr);
-  return parseAllDocuments(r.stdout)
-    .map(d => d.toJS())
-    .filter(Boolean);
+  return parse(r.stdout);
 }
 
 export function find(objs: K8sObject[], kind: string, name?: string) {
-  const hit = objs.filter(o => o.kind === kind && (!name || o.metadata.name === name));
+  const hit = objs.filter(
+    o => o.kind === kind && (!name || o.metadata.name === name),
+  );
   return hit;
 }
 
 export function one(objs: K8sObject[], kind: string, name?: string): K8sObject {
   const hit = find(objs, kind, name);
   if (hit.length !== 1) {
-    throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${hit.map(h => h.metadata.name).join(', ') || 'none'}`);
+    throw new Error(
+      `expected one ${kind}${name ? ` ${name}` : ''}, found ${
+        hit.map(h => h.metadata.name).join(', ') || 'none'
+      }`,
+    );
   }
   return hit[0];
 }
