@@ -878,6 +878,27 @@ async function controllers() {
       throw new Error(
         `creating PV ${name}: HTTP ${r.status} ${JSON.stringify(r.json)}`,
       );
+    // Bind the claim to it at once, as the PV controller would (it finishes the phases): under
+    // load the PV controller binds only after the scheduler has already tried the pod and
+    // backed off (FailedScheduling "pod has unbound immediate PersistentVolumeClaims").
+    const b = await api(
+      'PATCH',
+      `/api/v1/namespaces/${c.metadata.namespace}/persistentvolumeclaims/${c.metadata.name}`,
+      {
+        metadata: {
+          resourceVersion: c.metadata.resourceVersion,
+          annotations: {
+            'pv.kubernetes.io/bind-completed': 'yes',
+            'pv.kubernetes.io/bound-by-controller': 'yes',
+          },
+        },
+        spec: { volumeName: name },
+      },
+      'application/merge-patch+json',
+    );
+    // 409: the claim changed meanwhile (the PV controller bound it first); its next event decides
+    if (![200, 404, 409].includes(b.status))
+      throw new Error(`binding PVC ${c.metadata.name}: HTTP ${b.status}`);
   };
   const onVolume = async (type: string, v: any) => {
     const ours =
