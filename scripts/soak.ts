@@ -12,7 +12,9 @@
  *
  * --sequential N: creates per sequential phase (then one concurrent phase of 4 x concurrency
  * creates, and again). --baseline N: N sequential installs with storage.enabled=false before the
- * run, the "bare Helm" cost a create is compared with. Uses KUBECONFIG, else
+ * run, the "bare Helm" cost a create is compared with. --canaries N: sessions kept up for the
+ * whole run (default 2). --own-pods: count only this run's pods as not ready (for a cluster that
+ * other tests share). --stop-on-failure: stop after the round with the first failure. Uses KUBECONFIG, else
  * DEV_SESSIONS_TEST_KUBECONFIG, else the local cluster (started if needed); helm and kubectl from
  * DEV_SESSIONS_HELM / DEV_SESSIONS_KUBECTL, else the repository's own.
  */
