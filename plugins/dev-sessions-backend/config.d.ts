@@ -15,8 +15,16 @@ export interface Config {
       ref?: string;
       /** Chart repository URL used with `ref` (helm `--repo`). */
       repository?: string;
-      /** Chart version used with `ref` (helm `--version`). */
+      /** Chart version used with `ref` (helm `--version`). Pin it: the rendered manifest is checked before it is installed. */
       version?: string;
+      /**
+       * Kinds (`apiVersion/Kind`) a session's rendered manifest may contain; anything else,
+       * anything cluster-scoped and anything outside the session's namespace refuses the
+       * install. Default: the kinds of charts/dev-session (v1 ServiceAccount, Service,
+       * PersistentVolumeClaim, ResourceQuota, LimitRange, Pod; apps/v1 Deployment;
+       * networking.k8s.io/v1 NetworkPolicy, Ingress).
+       */
+      allowedKinds?: string[];
     };
     /** How Helm is run. */
     helm?: {
@@ -30,8 +38,40 @@ export interface Config {
     };
     /** Helm release name inside each project namespace. Default: dev-session. */
     releaseName?: string;
-    /** Values merged under every session's values (for example images or ingress settings). */
+    /**
+     * Platform values merged under every session's values (for example images, NetworkPolicy
+     * egress rules or size presets). Users cannot change paths outside `values.userSettable`.
+     */
     defaultValues?: { [key: string]: unknown };
+    /** What users may set in chart values (REST API, scaffolder actions, templates). */
+    values?: {
+      /**
+       * Value paths users may set, dotted, `*` standing for one key. Everything else is the
+       * platform's and a request setting it gets a 400 naming the path. Default:
+       * containers.*.command, containers.*.args, containers.*.env (plain name/value only),
+       * containers.*.image.repository, containers.*.image.tag and
+       * containers.*.resources.{requests,limits}.{cpu,memory}.
+       */
+      userSettable?: string[];
+      /** Registries user-set images may come from. Default: [docker.io]. */
+      allowedImageRegistries?: string[];
+      /** Values merged over everything users send: they cannot be changed by a request. */
+      enforced?: { [key: string]: unknown };
+      /** Caps per session, checked on the effective values before Helm runs. */
+      caps?: {
+        /** Sum of the three containers' CPU limits. Default: 12. */
+        cpu?: string;
+        /** Sum of the three containers' memory limits. Default: 24Gi. */
+        memory?: string;
+        /** Sum of the session's volumes (workspace, history, agent config). Default: 20Gi. */
+        storage?: string;
+      };
+    };
+    /** Permissions of the app's policy (devSessionPolicyDecision). */
+    permissions?: {
+      /** Users or groups that may read, retry and delete every session, e.g. group:default/platform-team. */
+      admins?: string[];
+    };
     /** Size preset used when a request names none: small, medium or large. Default: medium. */
     defaultSize?: 'small' | 'medium' | 'large';
     /** How the preview, chat and VS Code URLs are formed. */
@@ -42,7 +82,8 @@ export interface Config {
        */
       mode?: 'service' | 'ingress-path' | 'ingress-host';
       /**
-       * Ingress host pattern; `{projectUuid}` is replaced. Example: `{projectUuid}.dev.example.com`.
+       * Ingress host pattern; must contain `{projectUuid}` (checked at start-up), which is
+       * replaced. Example: `{projectUuid}.dev.example.com`.
        */
       host?: string;
       /** URL scheme for ingress URLs. Default https. */
