@@ -65,7 +65,7 @@ export const devSessionsPlugin = createBackendPlugin({
       }) {
         const settings = readSettings(config, findRepoRoot());
         const target = resolveCluster(config);
-        const cluster = target && new Cluster(target);
+        const cluster = target && new Cluster(target, logger);
         if (target)
           logger.info(
             `Dev sessions run on cluster "${target.name}" (${target.source})`,

@@ -365,7 +365,11 @@ describe('values policy: escape and injection corpus', () => {
       };
       for (const isDryRun of [false, true]) {
         const ctx = createMockActionContext({
-          input: { projectUuid: uuid, projectId: 'attack', values },
+          input: {
+            projectUuid: uuid,
+            projectId: 'attack',
+            values: values as any,
+          },
           isDryRun,
         });
         await expect(

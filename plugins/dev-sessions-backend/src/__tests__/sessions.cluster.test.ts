@@ -165,7 +165,7 @@ describe('dev sessions on the cluster', () => {
     await api().delete(`/api/dev-sessions/projects/${id}/session`);
   });
 
-  it('a chart failure (image that cannot be pulled) leaves state failed and no release; a retry works', async () => {
+  it('a chart failure (image that cannot be pulled) leaves state failed and no release; a retry reuses the stored values', async () => {
     const id = randomUUID();
     const bad = await api()
       .put(
@@ -187,12 +187,27 @@ describe('dev sessions on the cluster', () => {
     expect(bad.body.lastError).toMatch(/timed out|context deadline|failed/i);
     expect(await releases(id)).toEqual([]);
 
+    // a retry provisions what was stored, not what the caller sends now: it fails the same way
     const retry = await api()
-      .put(`/api/dev-sessions/projects/${id}/session?wait=true`)
+      .put(
+        `/api/dev-sessions/projects/${id}/session?wait=true&timeoutSeconds=30`,
+      )
       .send({ projectId: 'broken' });
     expect(retry.status).toBe(200);
-    expect(retry.body.state).toBe('ready');
-    expect(retry.body.lastError).toBeUndefined();
+    expect(retry.body.state).toBe('failed');
+    expect(retry.body.lastError).toMatch(/helm upgrade/);
+    expect(await releases(id)).toEqual([]);
+
+    // the way out of a broken configuration: delete, then create with good values
+    expect(
+      (await api().delete(`/api/dev-sessions/projects/${id}/session`)).status,
+    ).toBe(204);
+    const good = await api()
+      .put(`/api/dev-sessions/projects/${id}/session?wait=true`)
+      .send({ projectId: 'broken' });
+    expect(good.status).toBe(201);
+    expect(good.body.state).toBe('ready');
+    expect(good.body.lastError).toBeUndefined();
     const rels = await releases(id);
     expect(rels.map((r: any) => r.status)).toEqual(['deployed']);
     await api().delete(`/api/dev-sessions/projects/${id}/session`);

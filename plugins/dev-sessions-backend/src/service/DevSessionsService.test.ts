@@ -46,6 +46,8 @@ async function setup(
     name: 'test',
     checkReachable: jest.fn(),
     ensureNamespace: jest.fn(),
+    assertNamespaceUsable: jest.fn(),
+    namespaceOwnership: jest.fn(async () => ({ state: 'owned' })),
     deleteNamespace: jest.fn(),
   };
   const service = new DevSessionsService({

@@ -445,6 +445,10 @@ export class DevSessionsService {
           };
           const storedValues = this.buildValues(stored);
           await this.renderChecked(stored.projectUuid, storedValues);
+          await cluster.assertNamespaceUsable(
+            stored.projectUuid,
+            stored.projectUuid,
+          );
           const won = await this.deps.store.transition(
             req.projectUuid,
             ['failed'],
@@ -463,6 +467,8 @@ export class DevSessionsService {
       }
       if (!checked) {
         await this.renderChecked(req.projectUuid, values);
+        // 409 at once (nothing stored) for a namespace of that name that is not ours
+        await cluster.assertNamespaceUsable(req.projectUuid, req.projectUuid);
         checked = true;
       }
       const inserted = await this.deps.store.insertIfAbsent(
@@ -596,12 +602,18 @@ export class DevSessionsService {
     if (deleting)
       this.emit({ type: 'upsert', session: this.toPublic(deleting) });
     try {
-      await this.deps.helm.uninstall(
-        s.releaseName,
-        s.namespace,
-        this.deps.settings.timeoutSeconds,
-      );
-      await cluster.deleteNamespace(s.namespace);
+      // only in a namespace that is ours: never uninstall or delete what dev sessions did not make
+      const own = await cluster.namespaceOwnership(s.namespace, s.projectUuid);
+      if (own.state === 'owned' || own.state === 'deleting') {
+        await this.deps.helm.uninstall(
+          s.releaseName,
+          s.namespace,
+          this.deps.settings.timeoutSeconds,
+        );
+      }
+      await cluster.deleteNamespace(s.namespace, {
+        projectUuid: s.projectUuid,
+      });
     } catch (e) {
       await this.deps.store.transition(projectUuid, ['deleting'], 'deleting', {
         lastError: String((e as Error).message ?? e),
@@ -676,7 +688,14 @@ export class DevSessionsService {
         if (s.state === 'provisioning' && Date.parse(s.updatedAt) > stale)
           continue;
         if (s.state === 'failed') continue;
-        const rel = await this.deps.helm.status(s.releaseName, s.namespace);
+        const own = await cluster.namespaceOwnership(
+          s.namespace,
+          s.projectUuid,
+        );
+        const rel =
+          own.state === 'owned'
+            ? await this.deps.helm.status(s.releaseName, s.namespace)
+            : undefined;
         let ok = false;
         if (rel?.status === 'deployed' && s.state !== 'ready') {
           ok = await this.deps.store.transition(
