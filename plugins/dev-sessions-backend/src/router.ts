@@ -183,10 +183,13 @@ export async function createRouter(options: {
           },
         );
         res.status(created ? 201 : 200).json(session);
+        let outcome = 'existing';
+        if (created) outcome = 'created';
+        else if (retried) outcome = 'retried';
         return {
           result: undefined,
           meta: {
-            outcome: created ? 'created' : retried ? 'retried' : 'existing',
+            outcome,
             owner: session.owner,
             state: session.state,
           },

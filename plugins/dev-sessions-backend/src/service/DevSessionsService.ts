@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Cluster } from './cluster';
-import { ChartSource, Helm, HelmError } from './helm';
+import { ChartSource, Helm } from './helm';
 import { DEFAULT_ALLOWED_KINDS, ManifestCheck } from './ManifestCheck';
 import { NewSession, SessionStore, StoredSession } from './store';
 import { CreateSessionRequest } from './validation';
@@ -530,12 +530,7 @@ export class DevSessionsService {
           `Dev session of project ${req.projectUuid} is ready`,
         );
       } catch (e) {
-        const message =
-          e instanceof HelmError
-            ? e.message
-            : e instanceof Error
-            ? e.message
-            : String(e);
+        const message = e instanceof Error ? e.message : String(e);
         this.deps.logger.warn(
           `Dev session of project ${req.projectUuid} failed: ${message}`,
         );

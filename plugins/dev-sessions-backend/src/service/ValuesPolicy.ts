@@ -25,6 +25,8 @@ export const DEFAULT_IMAGE_REGISTRIES = ['docker.io'];
 /** Caps per session: the sum of the three containers' limits, and all volumes together. */
 export const DEFAULT_CAPS = { cpu: '12', memory: '24Gi', storage: '20Gi' };
 
+// C0 and C1 control characters, DEL, and the Unicode line and paragraph separators
+// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const ROLES = ['preview', 'chat', 'vscode'];
