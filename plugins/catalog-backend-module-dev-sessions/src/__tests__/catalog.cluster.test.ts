@@ -2,7 +2,11 @@
  * The real catalog with this module and the real dev-sessions backend on the local cluster: a
  * created session's entity is in the catalog within seconds, a deleted one leaves it.
  */
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { clusterEnv, waitFor } from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -27,8 +31,13 @@ describe('catalog with dev sessions', () => {
         devSessionsPlugin,
         mockServices.rootConfig.factory({
           data: {
-            catalog: { rules: [{ allow: ['Component', 'Resource', 'Location'] }] },
-            devSessions: { helm: { timeoutSeconds: 90 }, reconcile: { intervalSeconds: 3600 } },
+            catalog: {
+              rules: [{ allow: ['Component', 'Resource', 'Location'] }],
+            },
+            devSessions: {
+              helm: { timeoutSeconds: 90 },
+              reconcile: { intervalSeconds: 3600 },
+            },
           },
         }),
       ],
@@ -36,6 +45,8 @@ describe('catalog with dev sessions', () => {
     const uuid = randomUUID();
     const created = await request(server)
       .put(`/api/dev-sessions/projects/${uuid}/session?wait=true`)
+      // a service (automation) may name any owner; a user may only name themselves or their groups
+      .set('Authorization', mockCredentials.service.header())
       .send({ projectId: 'Catalog Demo', owner: 'group:default/payments' });
     expect(created.status).toBe(201);
     expect(created.body.state).toBe('ready');
@@ -44,20 +55,58 @@ describe('catalog with dev sessions', () => {
     const [, name] = ref.split('/');
 
     const start = Date.now();
-    const entity = await waitFor('the entity in the catalog', async () => {
-      const r = await request(server).get(`/api/catalog/entities/by-name/resource/default/${name}`);
-      return r.status === 200 && r.body.metadata.annotations['dev-sessions.io/state'] === 'ready' ? r.body : undefined;
-    }, 5_000, 100);
-    process.stdout.write(`entity visible ${Date.now() - start} ms after the create returned\n`);
-    expect(entity.spec).toMatchObject({ type: 'dev-session', owner: 'group:default/payments' });
-    expect(entity.metadata.annotations['dev-sessions.io/project-uuid']).toBe(uuid);
-    expect(entity.metadata.links.map((l: any) => l.title)).toEqual(['Preview', 'Chat', 'VS Code']);
-    expect(entity.relations).toEqual(expect.arrayContaining([{ type: 'ownedBy', targetRef: 'group:default/payments' }]));
+    const entity = await waitFor(
+      'the entity in the catalog',
+      async () => {
+        const r = await request(server).get(
+          `/api/catalog/entities/by-name/resource/default/${name}`,
+        );
+        return r.status === 200 &&
+          r.body.metadata.annotations['dev-sessions.io/state'] === 'ready'
+          ? r.body
+          : undefined;
+      },
+      5_000,
+      100,
+    );
+    process.stdout.write(
+      `entity visible ${Date.now() - start} ms after the create returned\n`,
+    );
+    expect(entity.spec).toMatchObject({
+      type: 'dev-session',
+      owner: 'group:default/payments',
+    });
+    expect(entity.metadata.annotations['dev-sessions.io/project-uuid']).toBe(
+      uuid,
+    );
+    expect(entity.metadata.links.map((l: any) => l.title)).toEqual([
+      'Preview',
+      'Chat',
+      'VS Code',
+    ]);
+    expect(entity.relations).toEqual(
+      expect.arrayContaining([
+        { type: 'ownedBy', targetRef: 'group:default/payments' },
+      ]),
+    );
 
-    expect((await request(server).delete(`/api/dev-sessions/projects/${uuid}/session`)).status).toBe(204);
-    await waitFor('the entity to leave the catalog', async () => {
-      const r = await request(server).get(`/api/catalog/entities/by-name/resource/default/${name}`);
-      return r.status === 404;
-    }, 5_000, 100);
+    expect(
+      (
+        await request(server).delete(
+          `/api/dev-sessions/projects/${uuid}/session`,
+        )
+      ).status,
+    ).toBe(204);
+    await waitFor(
+      'the entity to leave the catalog',
+      async () => {
+        const r = await request(server).get(
+          `/api/catalog/entities/by-name/resource/default/${name}`,
+        );
+        return r.status === 404;
+      },
+      5_000,
+      100,
+    );
   });
 });
