@@ -192,8 +192,7 @@ const nodeWatch = spawn(
 let nodeBuf = '';
 nodeWatch.stdout.on('data', d => {
   nodeBuf += d;
-  let nl;
-  while ((nl = nodeBuf.indexOf('\n')) >= 0) {
+  for (let nl = nodeBuf.indexOf('\n'); nl >= 0; nl = nodeBuf.indexOf('\n')) {
     const [name, status] = nodeBuf.slice(0, nl).trim().split(' ');
     nodeBuf = nodeBuf.slice(nl + 1);
     if (!name) continue;
@@ -320,15 +319,19 @@ const failures: string[] = [];
 const deleteFailures: string[] = [];
 let sessions = 0;
 
-async function session(phase: Phase) {
+async function session(kind: Phase) {
   const uuid = randomUUID();
   const c = await create(uuid);
   sessions++;
   if (c.error) failures.push(`${uuid}: ${c.error}`);
-  else samples.push({ phase, ms: c.ms });
+  else samples.push({ phase: kind, ms: c.ms });
   const d = await remove(uuid);
   if (d) deleteFailures.push(`${uuid}: ${d}`);
 }
+
+/** Full rounds once the number of creates is reached and only the minimum duration is left. */
+const createsLeft = () =>
+  sessions >= opts.creates ? Infinity : opts.creates - sessions;
 
 async function phase(kind: Phase, n: number, width: number) {
   let next = 0;
@@ -356,7 +359,7 @@ const sampler = setInterval(() => {
 }, 15_000);
 
 const started = Date.now();
-let bare: number[] = [];
+const bare: number[] = [];
 let ok = false;
 const canaries: string[] = [];
 try {
@@ -380,17 +383,14 @@ try {
   let round = 0;
   while (sessions < opts.creates || Date.now() < deadline) {
     round++;
-    // full rounds once the number of creates is reached and only the minimum duration is left
-    const left = () =>
-      sessions >= opts.creates ? Infinity : opts.creates - sessions;
-    const seq = Math.min(opts.sequential, left());
+    const seq = Math.min(opts.sequential, createsLeft());
     log(
       `round ${round}: ${seq} sequential creates (${sessions} so far, ${sec(
         Date.now() - started,
       )} elapsed)`,
     );
     await phase('sequential', seq, 1);
-    const conc = Math.min(opts.concurrency * 4, left());
+    const conc = Math.min(opts.concurrency * 4, createsLeft());
     if (conc > 0 && opts.concurrency > 0) {
       log(`round ${round}: ${conc} creates, ${opts.concurrency} at a time`);
       await phase('concurrent', conc, opts.concurrency);

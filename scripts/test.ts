@@ -1,9 +1,11 @@
 /*
- * The test command (`./dev test`): brings up what the suites need (the local cluster, helm and
- * kubectl, PostgreSQL, Chromium), runs every test suite of the repository, takes the cluster
+ * The test command (`./dev test`): runs the static checks (Prettier, tsc and ESLint over the
+ * whole repository, scripts/ included), brings up what the suites need (the local cluster, helm
+ * and kubectl, PostgreSQL, Chromium), runs every test suite of the repository, takes the cluster
  * down again and ends with one plain line: "N passed, N failed".
  *
- * Options: --keep-cluster (leave the local cluster running), any other args go to Jest.
+ * Options: --keep-cluster (leave the local cluster running), --static-only (only the static
+ * checks: no cluster, no Jest), any other args go to Jest.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,15 +17,48 @@ const root = path.resolve(import.meta.dirname, '..');
 const results = path.join(root, 'test-results');
 const args = process.argv.slice(2);
 const keepCluster = args.includes('--keep-cluster');
-const jestArgs = args.filter(a => a !== '--keep-cluster');
+const staticOnly = args.includes('--static-only');
+const jestArgs = args.filter(
+  a => a !== '--keep-cluster' && a !== '--static-only',
+);
 
 const step = (m: string) => process.stderr.write(`\x1b[1m==> ${m}\x1b[0m\n`);
 let passed = 0;
 let failed = 0;
 const failures: string[] = [];
 
-function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) {
+function run(
+  cmd: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+) {
   return spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', env });
+}
+
+const yarnJs = path.join(
+  root,
+  '.yarn/releases',
+  fs
+    .readdirSync(path.join(root, '.yarn/releases'))
+    .find(f => f.endsWith('.cjs'))!,
+);
+const yarn = (argv: string[], env?: NodeJS.ProcessEnv) =>
+  run(process.execPath, [yarnJs, ...argv], env);
+
+/** One static check, counted as one suite: passed when the command exits 0. */
+function check(name: string, argv: string[], fix: string) {
+  step(name);
+  const t0 = Date.now();
+  const r = yarn(argv);
+  const took = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  if (r.status === 0) {
+    passed++;
+    process.stderr.write(`    ok (${took})\n`);
+    return;
+  }
+  failed++;
+  failures.push(`${name}: ${fix}`);
+  console.error(`ERROR: ${name} failed (${took}). ${fix}`);
 }
 
 function finish(): never {
@@ -33,6 +68,35 @@ function finish(): never {
 }
 
 fs.mkdirSync(results, { recursive: true });
+
+// 0. static checks of the whole repository (no cluster needed). `run -B` runs the tool itself,
+// not the root package.json script of the same name.
+check(
+  'Prettier: every file of the repository',
+  ['run', '-B', 'prettier', '--check', '.'],
+  'format with ./dev yarn prettier --write . (.prettierignore lists what is not formatted)',
+);
+check(
+  'tsc: packages and plugins',
+  ['run', '-B', 'tsc'],
+  'fix the type errors above (./dev yarn tsc reproduces them)',
+);
+check(
+  'tsc: scripts/ (run by Node 22 type stripping)',
+  ['run', '-B', 'tsc', '-p', 'scripts'],
+  'fix the type errors above (./dev yarn tsc reproduces them)',
+);
+check(
+  'ESLint: packages and plugins',
+  ['backstage-cli', 'repo', 'lint', '--max-warnings', '0'],
+  'fix the findings above (./dev yarn lint:all reproduces them, ./dev yarn backstage-cli repo lint --fix fixes some)',
+);
+check(
+  'ESLint: scripts/',
+  ['backstage-cli', 'package', 'lint', '--max-warnings', '0', 'scripts'],
+  'fix the findings above (./dev yarn lint:scripts reproduces them, ./dev yarn lint:scripts --fix fixes some)',
+);
+if (staticOnly) finish();
 
 // 1. helm and kubectl (real binaries from the npm package), exported for the suites
 step('helm and kubectl');
@@ -50,12 +114,22 @@ if (process.env.DEV_SESSIONS_TEST_KUBECONFIG) {
   env.KUBECONFIG = process.env.DEV_SESSIONS_TEST_KUBECONFIG;
   step(`Using the cluster of DEV_SESSIONS_TEST_KUBECONFIG=${env.KUBECONFIG}`);
 } else {
-  step('Starting the local cluster (the first run on a machine builds it: 15-30 min)');
-  const up = spawnSync(process.execPath, [path.join(root, 'scripts/cluster/cluster.ts'), 'up'], {
-    cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
-  });
+  step(
+    'Starting the local cluster (the first run on a machine builds it: 15-30 min)',
+  );
+  const up = spawnSync(
+    process.execPath,
+    [path.join(root, 'scripts/cluster/cluster.ts'), 'up'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+    },
+  );
   if (up.status !== 0) {
-    console.error('ERROR: the local cluster did not start; the integration suites cannot run (see above).');
+    console.error(
+      'ERROR: the local cluster did not start; the integration suites cannot run (see above).',
+    );
     failed++;
     failures.push('local cluster did not start');
     finish();
@@ -70,10 +144,15 @@ if (!process.env.CHROMIUM_PATH && !fs.existsSync('/usr/bin/chromium')) {
   step('Installing Chromium (apt-get install chromium) for the browser tests');
   if (process.getuid?.() === 0) {
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   if (!fs.existsSync('/usr/bin/chromium')) {
-    console.error('ERROR: Chromium is missing (apt-get install chromium, or set CHROMIUM_PATH); the browser suite will fail.');
+    console.error(
+      'ERROR: Chromium is missing (apt-get install chromium, or set CHROMIUM_PATH); the browser suite will fail.',
+    );
   }
 }
 
@@ -81,25 +160,50 @@ if (!process.env.CHROMIUM_PATH && !fs.existsSync('/usr/bin/chromium')) {
 let postgres: Postgres | undefined;
 try {
   postgres = startPostgres();
-  env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING = postgres.connectionString;
+  env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING =
+    postgres.connectionString;
 } catch (e) {
-  console.error(`ERROR: ${(e as Error).message}; the PostgreSQL store suites will fail.`);
+  console.error(
+    `ERROR: ${(e as Error).message}; the PostgreSQL store suites will fail.`,
+  );
 }
 
 try {
   // 5. helm lint --strict of the chart (one check)
   step('helm lint --strict charts/dev-session');
-  const lint = run(env.DEV_SESSIONS_HELM!, ['lint', '--strict', 'charts/dev-session', '-f', 'charts/dev-session/ci/lint-values.yaml'], env);
+  const lint = run(
+    env.DEV_SESSIONS_HELM!,
+    [
+      'lint',
+      '--strict',
+      'charts/dev-session',
+      '-f',
+      'charts/dev-session/ci/lint-values.yaml',
+    ],
+    env,
+  );
   if (lint.status === 0) passed++;
-  else { failed++; failures.push('helm lint'); }
+  else {
+    failed++;
+    failures.push('helm lint');
+  }
 
   // 6. every Jest suite of every package
   step('Jest: all packages');
   const jestOut = path.join(results, 'jest.json');
   fs.rmSync(jestOut, { force: true });
-  const yarnJs = fs.readdirSync(path.join(root, '.yarn/releases')).find(f => f.endsWith('.cjs'))!;
-  run(process.execPath, [path.join(root, '.yarn/releases', yarnJs), 'backstage-cli', 'repo', 'test', '--ci',
-    '--json', `--outputFile=${jestOut}`, ...jestArgs], { ...env, CI: 'true' });
+  yarn(
+    [
+      'backstage-cli',
+      'repo',
+      'test',
+      '--ci',
+      '--json',
+      `--outputFile=${jestOut}`,
+      ...jestArgs,
+    ],
+    { ...env, CI: 'true' },
+  );
   if (!fs.existsSync(jestOut)) {
     failed++;
     failures.push('jest produced no result file');
@@ -109,7 +213,11 @@ try {
     failed += r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
     if (r.numPendingTests || r.numTodoTests) {
       failed += r.numPendingTests + r.numTodoTests;
-      failures.push(`${r.numPendingTests + r.numTodoTests} skipped/todo tests (skips are not allowed)`);
+      failures.push(
+        `${
+          r.numPendingTests + r.numTodoTests
+        } skipped/todo tests (skips are not allowed)`,
+      );
     }
     for (const s of r.testResults ?? []) {
       if (s.status === 'failed') failures.push(path.relative(root, s.name));
@@ -119,7 +227,11 @@ try {
   postgres?.stop();
   if (startedCluster && !keepCluster) {
     step('Stopping the local cluster');
-    spawnSync(process.execPath, [path.join(root, 'scripts/cluster/cluster.ts'), 'down'], { cwd: root, stdio: 'inherit' });
+    spawnSync(
+      process.execPath,
+      [path.join(root, 'scripts/cluster/cluster.ts'), 'down'],
+      { cwd: root, stdio: 'inherit' },
+    );
   }
 }
 finish();

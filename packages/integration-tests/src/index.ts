@@ -2,12 +2,23 @@
  * Helpers for tests that run against a real cluster with the real helm and kubectl binaries.
  * `./dev test` brings up the local cluster and sets KUBECONFIG, DEV_SESSIONS_HELM and
  * DEV_SESSIONS_KUBECTL. Without them, these helpers throw: cluster tests fail, never skip.
+ * startDevSessionsTestBackend starts the dev-sessions backend with this repository's chart and
+ * that helm, as configuration (the plugin looks for nothing on the machine).
  *
  * @packageDocumentation
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { testHelmBinary } from './paths';
+
+export { chartDir, repoRoot, testHelmBinary } from './paths';
+export {
+  devSessionsTestConfig,
+  startDevSessionsTestBackend,
+  type DevSessionsTestBackendOptions,
+  type TestBackendFeature,
+  type TestConfigData,
+} from './backend';
 
 /** @public */
 export interface ClusterEnv {
@@ -27,7 +38,7 @@ export function clusterEnv(): ClusterEnv {
   }
   return {
     kubeconfig,
-    helm: process.env.DEV_SESSIONS_HELM ?? 'helm',
+    helm: testHelmBinary(),
     kubectl: process.env.DEV_SESSIONS_KUBECTL ?? 'kubectl',
   };
 }
@@ -55,7 +66,8 @@ export function run(
         maxBuffer: 64 * 1024 * 1024,
       },
       (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        let code = 0;
+        if (err) code = typeof err.code === 'number' ? err.code : 1;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
@@ -66,7 +78,10 @@ export function run(
 }
 
 /** Runs helm against the test cluster; rejects with helm's stderr on failure. @public */
-export async function helm(args: string[], timeoutMs?: number): Promise<string> {
+export async function helm(
+  args: string[],
+  timeoutMs?: number,
+): Promise<string> {
   const env = clusterEnv();
   const r = await run(env.helm, args, {
     env: { KUBECONFIG: env.kubeconfig },
@@ -91,9 +106,30 @@ export async function kubectlJson<T = any>(args: string[]): Promise<T> {
 }
 
 /** Runs kubectl; resolves with the raw result (no throw). @public */
-export async function kubectl(args: string[], input?: string): Promise<RunResult> {
+export async function kubectl(
+  args: string[],
+  input?: string,
+): Promise<RunResult> {
   const env = clusterEnv();
   return run(env.kubectl, args, { env: { KUBECONFIG: env.kubeconfig }, input });
+}
+
+/** The Helm releases in a namespace of the test cluster, pending and failed ones too. @public */
+export async function helmReleases(
+  namespace: string,
+): Promise<Array<{ name: string; status: string; revision: string }>> {
+  return JSON.parse(await helm(['list', '-a', '-n', namespace, '-o', 'json']));
+}
+
+/**
+ * Whether a namespace exists on the test cluster (one being deleted still does); throws when
+ * kubectl fails for another reason than NotFound. @public
+ */
+export async function namespaceExists(name: string): Promise<boolean> {
+  const r = await kubectl(['get', 'namespace', name, '-o', 'name']);
+  if (r.code === 0) return true;
+  if (r.stderr.includes('NotFound')) return false;
+  throw new Error(`kubectl get namespace ${name} failed: ${r.stderr}`);
 }
 
 /** Polls until check returns a truthy value; rejects with the last error after timeoutMs. @public */
@@ -115,15 +151,11 @@ export async function waitFor<T>(
     await new Promise(r => setTimeout(r, intervalMs));
   }
   throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`,
+    `timed out after ${timeoutMs} ms waiting for ${what}${
+      last ? `: ${last}` : ''
+    }`,
   );
 }
-
-/** Absolute path of the repository root. @public */
-export const repoRoot = path.resolve(__dirname, '../../..');
-
-/** Absolute path of the dev-session chart. @public */
-export const chartDir = path.join(repoRoot, 'charts', 'dev-session');
 
 /** A random namespace-safe suffix. @public */
 export function randomSuffix(): string {

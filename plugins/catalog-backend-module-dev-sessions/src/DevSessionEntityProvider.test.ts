@@ -1,15 +1,46 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { entityEnvelopeSchemaValidator, entitySchemaValidator, stringifyEntityRef } from '@backstage/catalog-model';
-import { DevSession, devSessionEntityRef } from '@internal/backstage-plugin-dev-sessions-common';
-import { DevSessionEntityProvider, sessionToEntity } from './DevSessionEntityProvider';
+import {
+  entityEnvelopeSchemaValidator,
+  entitySchemaValidator,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  DevSession,
+  devSessionEntityRef,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import {
+  DevSessionEntityProvider,
+  sessionToEntity,
+} from './DevSessionEntityProvider';
 
-function session(uuid: string, projectId: string, extra: Partial<DevSession> = {}): DevSession {
-  const ep = (r: string) => ({ url: `https://${r}.${uuid}.dev.example.com/`, path: `/${r}` });
+function session(
+  uuid: string,
+  projectId: string,
+  extra: Partial<DevSession> = {},
+): DevSession {
+  const ep = (r: string) => ({
+    url: `https://${r}.${uuid}.dev.example.com/`,
+    path: `/${r}`,
+  });
   return {
-    projectUuid: uuid, projectId, owner: 'group:default/payments', namespace: uuid, releaseName: 'dev-session',
-    chartVersion: '0.1.0', size: 'small', state: 'ready', cluster: 'local',
-    endpoints: { preview: ep('preview'), chat: ep('chat'), vscode: ep('vscode') },
-    entityRef: devSessionEntityRef(projectId, uuid), createdAt: 'x', updatedAt: 'x', ...extra,
+    projectUuid: uuid,
+    projectId,
+    owner: 'group:default/payments',
+    namespace: uuid,
+    releaseName: 'dev-session',
+    chartVersion: '0.1.0',
+    size: 'small',
+    state: 'ready',
+    cluster: 'local',
+    endpoints: {
+      preview: ep('preview'),
+      chat: ep('chat'),
+      vscode: ep('vscode'),
+    },
+    entityRef: devSessionEntityRef(projectId, uuid),
+    createdAt: 'x',
+    updatedAt: 'x',
+    ...extra,
   };
 }
 
@@ -25,9 +56,17 @@ describe('sessionToEntity', () => {
     const e = sessionToEntity(session(A, 'Checkout Service'));
     expect(() => entityEnvelopeSchemaValidator()(e)).not.toThrow();
     expect(() => entitySchemaValidator()(e)).not.toThrow();
-    expect(stringifyEntityRef(e)).toBe(`resource:default/checkout-service-${A}`);
-    expect(stringifyEntityRef(e)).toBe(session(A, 'Checkout Service').entityRef);
-    expect(e.spec).toEqual({ type: 'dev-session', owner: 'group:default/payments', lifecycle: 'production' });
+    expect(stringifyEntityRef(e)).toBe(
+      `resource:default/checkout-service-${A}`,
+    );
+    expect(stringifyEntityRef(e)).toBe(
+      session(A, 'Checkout Service').entityRef,
+    );
+    expect(e.spec).toEqual({
+      type: 'dev-session',
+      owner: 'group:default/payments',
+      lifecycle: 'production',
+    });
     expect(e.metadata.annotations).toMatchObject({
       'dev-sessions.io/project-uuid': A,
       'backstage.io/kubernetes-namespace': A,
@@ -44,22 +83,29 @@ describe('sessionToEntity', () => {
   });
 
   it('is a dependencyOf the project component when one is given', () => {
-    const e = sessionToEntity(session(A, 'x', { component: 'component:default/checkout' }));
+    const e = sessionToEntity(
+      session(A, 'x', { component: 'component:default/checkout' }),
+    );
     expect(e.spec!.dependencyOf).toEqual(['component:default/checkout']);
     expect(sessionToEntity(session(A, 'x')).spec!.dependencyOf).toBeUndefined();
   });
 
   it('keeps a failed session, with its state and error visible', () => {
-    const e = sessionToEntity(session(A, 'x', { state: 'failed', lastError: 'helm upgrade timed out' }));
+    const e = sessionToEntity(
+      session(A, 'x', { state: 'failed', lastError: 'helm upgrade timed out' }),
+    );
     expect(e.metadata.annotations!['dev-sessions.io/state']).toBe('failed');
     expect(e.metadata.description).toContain('failed: helm upgrade timed out');
   });
 
-  it.each([['a'.repeat(200)], ['日本語'], ['$(x); y=z,w'], ['Über – Projekt']])('gives a valid entity for awkward project name %p', id => {
-    const e = sessionToEntity(session(A, id));
-    expect(() => entitySchemaValidator()(e)).not.toThrow();
-    expect(e.metadata.name.length).toBeLessThanOrEqual(63);
-  });
+  it.each([['a'.repeat(200)], ['日本語'], ['$(x); y=z,w'], ['Über – Projekt']])(
+    'gives a valid entity for awkward project name %p',
+    id => {
+      const e = sessionToEntity(session(A, id));
+      expect(() => entitySchemaValidator()(e)).not.toThrow();
+      expect(e.metadata.name.length).toBeLessThanOrEqual(63);
+    },
+  );
 });
 
 describe('DevSessionEntityProvider', () => {
@@ -67,13 +113,24 @@ describe('DevSessionEntityProvider', () => {
     const connection = fakeConnection();
     const provider = new DevSessionEntityProvider({
       logger: mockServices.logger.mock(),
-      source: { list: async () => [session(A, 'one'), session(B, 'two', { owner: 'user:default/jane' })] },
+      source: {
+        list: async () => [
+          session(A, 'one'),
+          session(B, 'two', { owner: 'user:default/jane' }),
+        ],
+      },
     });
     await provider.connect(connection);
     expect(await provider.refresh()).toBe(2);
     const m = connection.applyMutation.mock.calls[0][0];
     expect(m.type).toBe('full');
-    expect(m.entities.map((e: any) => [e.entity.metadata.name, e.entity.spec.owner, e.locationKey])).toEqual([
+    expect(
+      m.entities.map((e: any) => [
+        e.entity.metadata.name,
+        e.entity.spec.owner,
+        e.locationKey,
+      ]),
+    ).toEqual([
       [`one-${A}`, 'group:default/payments', 'dev-sessions:sessions'],
       [`two-${B}`, 'user:default/jane', 'dev-sessions:sessions'],
     ]);
@@ -81,13 +138,41 @@ describe('DevSessionEntityProvider', () => {
 
   it('applies deltas for created/changed and deleted sessions', async () => {
     const connection = fakeConnection();
-    const provider = new DevSessionEntityProvider({ logger: mockServices.logger.mock(), source: { list: async () => [] } });
+    const provider = new DevSessionEntityProvider({
+      logger: mockServices.logger.mock(),
+      source: { list: async () => [] },
+    });
     await provider.connect(connection);
-    await provider.onChange({ type: 'upsert', session: session(A, 'one', { state: 'provisioning' }) });
-    await provider.onChange({ type: 'delete', projectUuid: A, entityRef: `resource:default/one-${A}` });
+    await provider.onChange({
+      type: 'upsert',
+      session: session(A, 'one', { state: 'provisioning' }),
+    });
+    await provider.onChange({
+      type: 'delete',
+      projectUuid: A,
+      entityRef: `resource:default/one-${A}`,
+    });
     expect(connection.applyMutation.mock.calls.map(c => c[0])).toEqual([
-      { type: 'delta', added: [{ entity: expect.objectContaining({ kind: 'Resource' }), locationKey: 'dev-sessions:sessions' }], removed: [] },
-      { type: 'delta', added: [], removed: [{ entityRef: `resource:default/one-${A}`, locationKey: 'dev-sessions:sessions' }] },
+      {
+        type: 'delta',
+        added: [
+          {
+            entity: expect.objectContaining({ kind: 'Resource' }),
+            locationKey: 'dev-sessions:sessions',
+          },
+        ],
+        removed: [],
+      },
+      {
+        type: 'delta',
+        added: [],
+        removed: [
+          {
+            entityRef: `resource:default/one-${A}`,
+            locationKey: 'dev-sessions:sessions',
+          },
+        ],
+      },
     ]);
   });
 
@@ -97,12 +182,22 @@ describe('DevSessionEntityProvider', () => {
     let fn: () => Promise<void> = async () => {};
     const provider = new DevSessionEntityProvider({
       logger,
-      source: { list: async () => { throw new Error('dev-sessions unavailable'); } },
-      schedule: { run: async (task: any) => { fn = task.fn; } } as any,
+      source: {
+        list: async () => {
+          throw new Error('dev-sessions unavailable');
+        },
+      },
+      schedule: {
+        run: async (task: any) => {
+          fn = task.fn;
+        },
+      } as any,
     });
     await provider.connect(connection);
     await fn();
     expect(connection.applyMutation).not.toHaveBeenCalled();
-    expect(logger.warn).toHaveBeenCalledWith('dev-sessions catalog refresh failed: dev-sessions unavailable');
+    expect(logger.warn).toHaveBeenCalledWith(
+      'dev-sessions catalog refresh failed: dev-sessions unavailable',
+    );
   });
 });

@@ -1,25 +1,31 @@
-import { LoggerService, SchedulerServiceTaskRunner } from '@backstage/backend-plugin-api';
-import { Entity, ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION } from '@backstage/catalog-model';
-import { EntityProvider, EntityProviderConnection } from '@backstage/plugin-catalog-node';
+import {
+  LoggerService,
+  SchedulerServiceTaskRunner,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+} from '@backstage/catalog-model';
+import {
+  EntityProvider,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_DEV_SESSION_PROJECT_UUID,
   DEV_SESSION_ENTITY_TYPE,
   DevSession,
+  DevSessionChange,
   devSessionEntityName,
 } from '@internal/backstage-plugin-dev-sessions-common';
 
 const PROVIDER = 'dev-sessions';
 const LOCATION = `${PROVIDER}:sessions`;
 
-/** Where the provider reads sessions from (the dev-sessions REST API in production). */
+/** Where the provider reads sessions from (the dev-sessions service in production). */
 export interface DevSessionSource {
   list(): Promise<DevSession[]>;
 }
-
-/** A change published by the dev-sessions backend on the events service. */
-export type DevSessionChange =
-  | { type: 'upsert'; session: DevSession }
-  | { type: 'delete'; projectUuid: string; entityRef: string };
 
 const STATE_TEXT: Record<string, string> = {
   provisioning: 'being created',
@@ -38,9 +44,13 @@ export function sessionToEntity(s: DevSession): Entity {
       name,
       namespace: 'default',
       title: `Dev session: ${s.projectId}`,
-      description: `Always-on development environment of project ${s.projectId} (${s.projectUuid}), ${
-        STATE_TEXT[s.state] ?? s.state
-      }${s.state === 'failed' && s.lastError ? `: ${s.lastError.slice(0, 300)}` : ''}.`,
+      description: `Always-on development environment of project ${
+        s.projectId
+      } (${s.projectUuid}), ${STATE_TEXT[s.state] ?? s.state}${
+        s.state === 'failed' && s.lastError
+          ? `: ${s.lastError.slice(0, 300)}`
+          : ''
+      }.`,
       annotations: {
         [ANNOTATION_DEV_SESSION_PROJECT_UUID]: s.projectUuid,
         'dev-sessions.io/state': s.state,
@@ -53,9 +63,24 @@ export function sessionToEntity(s: DevSession): Entity {
       labels: { 'dev-sessions.io/state': s.state },
       tags: ['dev-session', `size-${s.size}`],
       links: [
-        { url: s.endpoints.preview.url, title: 'Preview', icon: 'web', type: 'preview' },
-        { url: s.endpoints.chat.url, title: 'Chat', icon: 'chat', type: 'chat' },
-        { url: s.endpoints.vscode.url, title: 'VS Code', icon: 'code', type: 'vscode' },
+        {
+          url: s.endpoints.preview.url,
+          title: 'Preview',
+          icon: 'web',
+          type: 'preview',
+        },
+        {
+          url: s.endpoints.chat.url,
+          title: 'Chat',
+          icon: 'chat',
+          type: 'chat',
+        },
+        {
+          url: s.endpoints.vscode.url,
+          title: 'VS Code',
+          icon: 'code',
+          type: 'vscode',
+        },
       ],
     },
     spec: {
@@ -94,7 +119,9 @@ export class DevSessionEntityProvider implements EntityProvider {
         try {
           await this.refresh();
         } catch (e) {
-          this.deps.logger.warn(`dev-sessions catalog refresh failed: ${(e as Error).message}`);
+          this.deps.logger.warn(
+            `dev-sessions catalog refresh failed: ${(e as Error).message}`,
+          );
         }
       },
     });
@@ -102,11 +129,15 @@ export class DevSessionEntityProvider implements EntityProvider {
 
   /** Full mutation: exactly the current sessions. Returns how many entities were emitted. */
   async refresh(): Promise<number> {
-    if (!this.connection) throw new Error('DevSessionEntityProvider is not connected');
+    if (!this.connection)
+      throw new Error('DevSessionEntityProvider is not connected');
     const sessions = await this.deps.source.list();
     await this.connection.applyMutation({
       type: 'full',
-      entities: sessions.map(s => ({ entity: sessionToEntity(s), locationKey: LOCATION })),
+      entities: sessions.map(s => ({
+        entity: sessionToEntity(s),
+        locationKey: LOCATION,
+      })),
     });
     return sessions.length;
   }
@@ -117,7 +148,9 @@ export class DevSessionEntityProvider implements EntityProvider {
     if (change.type === 'upsert') {
       await this.connection.applyMutation({
         type: 'delta',
-        added: [{ entity: sessionToEntity(change.session), locationKey: LOCATION }],
+        added: [
+          { entity: sessionToEntity(change.session), locationKey: LOCATION },
+        ],
         removed: [],
       });
     } else {

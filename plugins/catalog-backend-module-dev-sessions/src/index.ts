@@ -5,5 +5,8 @@
  * @packageDocumentation
  */
 export { catalogModuleDevSessions as default } from './module';
-export { DevSessionEntityProvider, sessionToEntity } from './DevSessionEntityProvider';
-export type { DevSessionSource, DevSessionChange } from './DevSessionEntityProvider';
+export {
+  DevSessionEntityProvider,
+  sessionToEntity,
+} from './DevSessionEntityProvider';
+export type { DevSessionSource } from './DevSessionEntityProvider';

@@ -7,9 +7,10 @@ import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node'
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   DEV_SESSIONS_EVENT_TOPIC,
-  DevSessionsClient,
+  DevSessionChange,
 } from '@internal/backstage-plugin-dev-sessions-common';
-import { DevSessionChange, DevSessionEntityProvider } from './DevSessionEntityProvider';
+import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
+import { DevSessionEntityProvider } from './DevSessionEntityProvider';
 
 /**
  * Catalog module that keeps one Resource entity (type dev-session) per dev-session project.
@@ -27,30 +28,42 @@ export const catalogModuleDevSessions = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         auth: coreServices.auth,
-        discovery: coreServices.discovery,
+        sessions: devSessionsServiceRef,
         scheduler: coreServices.scheduler,
         events: eventsServiceRef,
         catalog: catalogProcessingExtensionPoint,
       },
-      async init({ config, logger, auth, discovery, scheduler, events, catalog }) {
-        const client = new DevSessionsClient({ discovery });
-        const scheduleConfig = config.getOptionalConfig('devSessions.catalog.schedule');
+      async init({
+        config,
+        logger,
+        auth,
+        sessions,
+        scheduler,
+        events,
+        catalog,
+      }) {
+        const scheduleConfig = config.getOptionalConfig(
+          'devSessions.catalog.schedule',
+        );
         const schedule = scheduler.createScheduledTaskRunner(
           scheduleConfig
-            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(scheduleConfig)
-            : { frequency: { minutes: 10 }, timeout: { minutes: 2 }, initialDelay: { seconds: 5 } },
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                scheduleConfig,
+              )
+            : {
+                frequency: { minutes: 10 },
+                timeout: { minutes: 2 },
+                initialDelay: { seconds: 5 },
+              },
         );
         const provider = new DevSessionEntityProvider({
           logger,
           schedule,
           source: {
-            list: async () => {
-              const { token } = await auth.getPluginRequestToken({
-                onBehalfOf: await auth.getOwnServiceCredentials(),
-                targetPluginId: 'dev-sessions',
-              });
-              return client.list({}, { token });
-            },
+            list: async () =>
+              sessions.list(undefined, {
+                credentials: await auth.getOwnServiceCredentials(),
+              }),
           },
         });
         catalog.addEntityProvider(provider);

@@ -1,4 +1,5 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
+import { startDevSessionsTestBackend } from '@internal/integration-tests';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { devSessionConditions, isDevSessionOwner } from './permissions';
@@ -8,7 +9,7 @@ const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 
 describe('dev-session permissions', () => {
   it('answers 403 for every operation when the policy denies', async () => {
-    const { server } = await startTestBackend({
+    const { server } = await startDevSessionsTestBackend({
       features: [
         devSessionsPlugin,
         mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
@@ -43,7 +44,7 @@ describe('dev-session permissions', () => {
   });
 
   it('rejects unauthenticated callers', async () => {
-    const { server } = await startTestBackend({
+    const { server } = await startDevSessionsTestBackend({
       features: [devSessionsPlugin],
     });
     const res = await request(server)

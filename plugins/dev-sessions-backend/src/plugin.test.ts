@@ -1,10 +1,10 @@
-import { startTestBackend } from '@backstage/backend-test-utils';
+import { startDevSessionsTestBackend } from '@internal/integration-tests';
 import request from 'supertest';
 import { devSessionsPlugin } from './plugin';
 
 describe('devSessionsPlugin', () => {
   it('starts inside a backend and serves its health endpoint', async () => {
-    const { server } = await startTestBackend({
+    const { server } = await startDevSessionsTestBackend({
       features: [devSessionsPlugin],
     });
     const res = await request(server).get('/api/dev-sessions/health');

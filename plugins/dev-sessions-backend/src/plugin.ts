@@ -7,29 +7,23 @@ import {
   devSessionPermissions,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { SessionChart } from './chart/SessionChart';
+import { Cluster } from './cluster/Cluster';
+import { resolveCluster } from './cluster/ClusterTarget';
+import { readSettings } from './config/settings';
+import { JobStore } from './database/JobStore';
+import { openDatabase, SessionStore } from './database/SessionStore';
+import { Helm } from './helm/Helm';
+import { JobRunner } from './jobs/JobRunner';
 import { devSessionResourceRef, devSessionRules } from './permissions';
-import { createRouter } from './router';
-import { Cluster, resolveCluster } from './service/cluster';
-import { DevSessionsService, readSettings } from './service/DevSessionsService';
-import { findHelm, Helm } from './service/helm';
-import { SessionStore } from './service/store';
-
-/** The repository root (where charts/ lives): nearest ancestor of cwd with charts/dev-session. */
-function findRepoRoot(): string {
-  let dir = process.cwd();
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'charts', 'dev-session', 'Chart.yaml')))
-      return dir;
-    const up = path.dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
+import { Reconciler } from './reconcile/Reconciler';
+import { createRouter } from './router/createRouter';
+import { DevSessionsService } from './service/DevSessionsService';
+import { SessionEvents } from './service/SessionEvents';
 
 /**
  * The dev-sessions backend plugin: owns dev sessions (store, Helm, Kubernetes status, REST API).
+ * Chart, helm and cluster come from `devSessions` configuration only.
  *
  * @public
  */
@@ -50,20 +44,9 @@ export const devSessionsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         events: eventsServiceRef,
       },
-      async init({
-        config,
-        logger,
-        database,
-        httpAuth,
-        httpRouter,
-        permissions,
-        permissionsRegistry,
-        scheduler,
-        userInfo,
-        auditor,
-        events,
-      }) {
-        const settings = readSettings(config, findRepoRoot());
+      async init(deps) {
+        const { config, logger, scheduler, events } = deps;
+        const settings = readSettings(config);
         const target = resolveCluster(config);
         const cluster = target && new Cluster(target, logger);
         if (target)
@@ -75,57 +58,98 @@ export const devSessionsPlugin = createBackendPlugin({
             'No Kubernetes cluster configured for dev sessions; creating sessions will answer 503',
           );
         const helm = new Helm({
-          binary: findHelm(config.getOptionalString('devSessions.helm.binary')),
+          binary: settings.helmBinary,
           kubeconfigPath: () => target!.kubeconfigPath(),
         });
-        const store = await SessionStore.create(database);
-        const service = new DevSessionsService({
-          store,
-          helm,
-          cluster,
+        const db = await openDatabase(deps.database);
+        const store = new SessionStore(db);
+        const jobs = new JobStore(db);
+        const sessionEvents = new SessionEvents(
           logger,
-          settings,
-        });
-
+          cluster?.name ?? 'none',
+        );
         // every change goes out as an event, so the catalog module can update the entity at once
-        service.onChange(change => {
+        sessionEvents.onChange(change => {
           events
             .publish({ topic: DEV_SESSIONS_EVENT_TOPIC, eventPayload: change })
             .catch(e =>
               logger.warn(`Could not publish dev-session change: ${e}`),
             );
         });
+        const chart = new SessionChart(settings, helm);
+        const runner = new JobRunner({
+          store,
+          jobs,
+          chart,
+          helm,
+          cluster,
+          settings: { ...settings.jobs, releaseName: settings.releaseName },
+          logger,
+          events: sessionEvents,
+        });
+        const service = new DevSessionsService({
+          store,
+          jobs,
+          runner,
+          chart,
+          cluster,
+          events: sessionEvents,
+          logger,
+          settings,
+        });
 
-        permissionsRegistry.addResourceType({
+        deps.permissionsRegistry.addResourceType({
           resourceRef: devSessionResourceRef,
           permissions: devSessionPermissions,
           rules: Object.values(devSessionRules),
           getResources: refs => Promise.all(refs.map(r => service.find(r))),
         });
 
-        httpRouter.use(
+        deps.httpRouter.use(
           await createRouter({
-            httpAuth,
-            permissions,
-            userInfo,
-            auditor,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            userInfo: deps.userInfo,
+            auditor: deps.auditor,
             service,
           }),
         );
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
 
-        const interval =
-          config.getOptionalNumber('devSessions.reconcile.intervalSeconds') ??
-          60;
+        // every replica takes jobs nobody holds: new ones queued, or a dead replica's
+        await scheduler.scheduleTask({
+          id: `dev-sessions-jobs`,
+          scope: 'local',
+          frequency: { milliseconds: settings.jobs.pollIntervalMs },
+          timeout: { seconds: 60 },
+          initialDelay: { milliseconds: settings.jobs.pollIntervalMs },
+          fn: async () => {
+            const started = await runner.poll();
+            if (started)
+              logger.info(`dev-sessions: claimed ${started} job(s)`);
+          },
+        });
+
+        const reconciler = new Reconciler({
+          store,
+          jobs,
+          helm,
+          cluster,
+          logger,
+          events: sessionEvents,
+          timeoutSeconds: settings.timeoutSeconds,
+        });
+        const interval = settings.reconcileIntervalSeconds;
         await scheduler.scheduleTask({
           id: 'dev-sessions-reconcile',
           frequency: { seconds: interval },
-          timeout: {
-            seconds: Math.max(interval, settings.timeoutSeconds + 120),
-          },
+          timeout: { seconds: Math.max(interval, 300) },
           initialDelay: { seconds: 10 },
           fn: async () => {
-            const r = await service.reconcile();
+            const r = await reconciler.reconcile();
             if (r.changed)
               logger.info(
                 `dev-sessions reconcile: ${r.changed} of ${r.checked} sessions corrected`,

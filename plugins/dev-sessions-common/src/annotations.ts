@@ -29,3 +29,13 @@ export function isProjectUuid(value: unknown): value is string {
  * @public
  */
 export const DEV_SESSIONS_EVENT_TOPIC = 'dev-sessions.changed';
+
+/**
+ * Annotation on each of a session's role Services (preview, chat, vscode, …): the role it
+ * serves. The backend builds the session's links from the rendered chart's Services carrying
+ * it, so the chart is the single source of names, ports and paths. @public
+ */
+export const ANNOTATION_DEV_SESSION_ROLE = 'dev-sessions.io/role';
+
+/** Annotation on a role Service: the role's URL path behind a shared ingress host. @public */
+export const ANNOTATION_DEV_SESSION_PATH = 'dev-sessions.io/path';

@@ -40,6 +40,30 @@ export interface DevSessionsCallOptions {
 }
 
 /**
+ * Waiting options of create and delete. Without `wait` the call returns at once with the
+ * stored state; with it the backend answers when the session is no longer `provisioning`
+ * (create) or is gone (delete), or when `timeoutSeconds` have passed.
+ * @public
+ */
+export interface DevSessionsWaitOptions {
+  wait?: boolean;
+  /** Helm timeout of a create, and how long a `wait` may block on the backend. */
+  timeoutSeconds?: number;
+}
+
+/** What a get-or-create returned; `created` is true when this call created the session. @public */
+export interface DevSessionGetOrCreateResult {
+  session: DevSession;
+  created: boolean;
+}
+
+/** Filter of a session list. @public */
+export interface DevSessionListFilter {
+  /** Only sessions of this owner entity ref. */
+  owner?: string;
+}
+
+/**
  * Client of the dev-sessions REST API (`/api/dev-sessions`), for the frontend (with fetchApi)
  * and for backend modules (with a plugin request token).
  * @public
@@ -88,9 +112,10 @@ export class DevSessionsClient {
     }
     if (!res.ok) {
       const message =
-        body?.error?.message ??
-        (typeof body === 'string' && body) ??
-        res.statusText;
+        body?.error?.message ||
+        (typeof body === 'string' && body) ||
+        res.statusText ||
+        `HTTP ${res.status}`;
       throw new DevSessionsApiError(message, res.status, body?.error?.name);
     }
     return { status: res.status, body };
@@ -100,21 +125,15 @@ export class DevSessionsClient {
   async getOrCreate(
     projectUuid: string,
     request: DevSessionCreateRequest,
-    opts: DevSessionsCallOptions & {
-      wait?: boolean;
-      timeoutSeconds?: number;
-    } = {},
-  ): Promise<{ session: DevSession; created: boolean }> {
+    opts: DevSessionsCallOptions & DevSessionsWaitOptions = {},
+  ): Promise<DevSessionGetOrCreateResult> {
     const r = await this.request<DevSession>(
       'PUT',
       `/projects/${encodeURIComponent(projectUuid)}/session`,
       {
-        ...opts,
+        token: opts.token,
         body: request,
-        query: {
-          wait: opts.wait ? 'true' : undefined,
-          timeoutSeconds: opts.timeoutSeconds?.toString(),
-        },
+        query: waitQuery(opts),
       },
     );
     return { session: r.body, created: r.status === 201 };
@@ -130,7 +149,7 @@ export class DevSessionsClient {
       'PUT',
       `/projects/${encodeURIComponent(projectUuid)}/session`,
       {
-        ...opts,
+        token: opts.token,
         body: request,
         query: { dryRun: 'true' },
       },
@@ -164,26 +183,42 @@ export class DevSessionsClient {
     ).body;
   }
 
+  /**
+   * Deletes the session. The backend answers 202 with the session (state `deleting`) while it
+   * is still being deleted and 204 once it is gone or when there was none: this returns the
+   * session in the first case and undefined in the second. With `wait` the backend blocks until
+   * the session is gone, or answers 202 when `timeoutSeconds` have passed.
+   */
   async delete(
     projectUuid: string,
-    opts: DevSessionsCallOptions = {},
-  ): Promise<void> {
-    await this.request(
+    opts: DevSessionsCallOptions & DevSessionsWaitOptions = {},
+  ): Promise<DevSession | undefined> {
+    const r = await this.request<DevSession | undefined>(
       'DELETE',
       `/projects/${encodeURIComponent(projectUuid)}/session`,
-      opts,
+      { token: opts.token, query: waitQuery(opts) },
     );
+    return r.status === 202 ? r.body : undefined;
   }
 
   async list(
-    filter: { owner?: string } = {},
+    filter: DevSessionListFilter = {},
     opts: DevSessionsCallOptions = {},
   ): Promise<DevSession[]> {
     return (
       await this.request<{ items: DevSession[] }>('GET', '/sessions', {
-        ...opts,
+        token: opts.token,
         query: { owner: filter.owner },
       })
     ).body.items;
   }
+}
+
+function waitQuery(
+  opts: DevSessionsWaitOptions,
+): Record<string, string | undefined> {
+  return {
+    wait: opts.wait ? 'true' : undefined,
+    timeoutSeconds: opts.timeoutSeconds?.toString(),
+  };
 }

@@ -100,3 +100,26 @@ export interface DevSessionStatus {
   endpoints: Record<DevSessionRole, DevSessionEndpoint & { ready: boolean }>;
   checkedAt: string;
 }
+
+/**
+ * A validated get-or-create request, as the backend acts on it (the REST body after defaults
+ * and checks). @public
+ */
+export interface DevSessionSpec {
+  projectUuid: string;
+  projectId: string;
+  /** Owner entity ref, normalised (`user:default/jane`). */
+  owner: string;
+  component?: string;
+  size: DevSessionSize;
+  /** Chart values the user asked for (only the paths the platform's policy allows). */
+  values: Record<string, unknown>;
+}
+
+/**
+ * A change of a session, published by the dev-sessions backend on the events service
+ * (topic {@link DEV_SESSIONS_EVENT_TOPIC}). @public
+ */
+export type DevSessionChange =
+  | { type: 'upsert'; session: DevSession }
+  | { type: 'delete'; projectUuid: string; entityRef: string };

@@ -1,16 +1,12 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
-import { actionDeps } from './actions/client';
+import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
 import { createDevSessionCreateAction } from './actions/create';
 import { createDevSessionDeleteAction } from './actions/delete';
 
 /**
- * Scaffolder module with the `dev-session:create` and `dev-session:delete` actions. They call
- * the dev-sessions backend's REST API on behalf of the user running the task.
+ * Scaffolder module with the `dev-session:create` and `dev-session:delete` actions. They use
+ * the dev-sessions service on behalf of the user running the task.
  *
  * @public
  */
@@ -20,15 +16,13 @@ export const scaffolderModuleDevSessions = createBackendModule({
   register({ registerInit }) {
     registerInit({
       deps: {
-        auth: coreServices.auth,
-        discovery: coreServices.discovery,
+        sessions: devSessionsServiceRef,
         scaffolderActions: scaffolderActionsExtensionPoint,
       },
-      async init({ auth, discovery, scaffolderActions }) {
-        const deps = actionDeps(auth, new DevSessionsClient({ discovery }));
+      async init({ sessions, scaffolderActions }) {
         scaffolderActions.addActions(
-          createDevSessionCreateAction(deps),
-          createDevSessionDeleteAction(deps),
+          createDevSessionCreateAction({ sessions }),
+          createDevSessionDeleteAction({ sessions }),
         );
       },
     });

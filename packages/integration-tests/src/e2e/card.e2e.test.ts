@@ -104,7 +104,9 @@ beforeAll(async () => {
       env: {
         ...process.env,
         NODE_ENV: 'development',
+        // the cluster and the helm app-config.yaml points the dev-sessions plugin at
         KUBECONFIG: env.kubeconfig,
+        DEV_SESSIONS_HELM: env.helm,
         BROWSER: 'none',
         CI: 'true',
       },
@@ -194,7 +196,9 @@ describe('dev session card in a real browser', () => {
       path: path.join(results, 'e2e-card-ready.png'),
       fullPage: true,
     });
-    expect((await api('DELETE', `/projects/${uuid}/session`)).status).toBe(204);
+    expect(
+      (await api('DELETE', `/projects/${uuid}/session?wait=true`)).status,
+    ).toBe(204);
   });
 
   it('shows a crash-looping container with its reason, restarts and a hint', async () => {
@@ -227,6 +231,6 @@ describe('dev session card in a real browser', () => {
       path: path.join(results, 'e2e-card-crashloop.png'),
       fullPage: true,
     });
-    await api('DELETE', `/projects/${id}/session`);
+    await api('DELETE', `/projects/${id}/session?wait=true`);
   });
 });

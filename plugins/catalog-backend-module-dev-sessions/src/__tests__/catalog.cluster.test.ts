@@ -2,46 +2,30 @@
  * The real catalog with this module and the real dev-sessions backend on the local cluster: a
  * created session's entity is in the catalog within seconds, a deleted one leaves it.
  */
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { clusterEnv, waitFor } from '@internal/integration-tests';
+  clusterEnv,
+  devSessionsTestConfig,
+  waitFor,
+} from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import catalogPlugin from '@backstage/plugin-catalog-backend';
-import { eventsServiceFactory } from '@backstage/plugin-events-node';
+// the real dev-sessions backend next to the module: what the module talks to in an app
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import devSessionsPlugin from '@internal/backstage-plugin-dev-sessions-backend';
 import { catalogModuleDevSessions } from '../module';
+import { startCatalog } from '../__testUtils__/scale';
 
 jest.setTimeout(180_000);
 
 describe('catalog with dev sessions', () => {
   it('shows a created session as an entity within 5 s and removes it after delete', async () => {
     clusterEnv();
-    const { server } = await startTestBackend({
-      features: [
-        // the real scheduler and events service (the test defaults are mocks that never fire)
-        schedulerServiceFactory,
-        eventsServiceFactory,
-        catalogPlugin,
-        catalogModuleDevSessions,
-        devSessionsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            catalog: {
-              rules: [{ allow: ['Component', 'Resource', 'Location'] }],
-            },
-            devSessions: {
-              helm: { timeoutSeconds: 90 },
-              reconcile: { intervalSeconds: 3600 },
-            },
-          },
-        }),
-      ],
-    });
+    // the real catalog, scheduler and events service (the test defaults are mocks that never fire)
+    const { server } = await startCatalog(
+      [catalogModuleDevSessions, devSessionsPlugin],
+      { devSessions: devSessionsTestConfig() },
+    );
     const uuid = randomUUID();
     const created = await request(server)
       .put(`/api/dev-sessions/projects/${uuid}/session?wait=true`)
@@ -93,7 +77,7 @@ describe('catalog with dev sessions', () => {
     expect(
       (
         await request(server).delete(
-          `/api/dev-sessions/projects/${uuid}/session`,
+          `/api/dev-sessions/projects/${uuid}/session?wait=true`,
         )
       ).status,
     ).toBe(204);

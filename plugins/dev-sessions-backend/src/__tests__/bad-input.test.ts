@@ -2,7 +2,7 @@
  * Bad input gets a 400 naming the field and the rule, reaches no Helm call and stores nothing.
  * helm is configured as a recorder script: it writes a marker file if it is ever called.
  */
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { startDevSessionsTestBackend } from '@internal/integration-tests';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,19 +23,13 @@ const big = 'x'.repeat(10 * 1024);
 
 let server: any;
 beforeAll(async () => {
-  ({ server } = await startTestBackend({
-    features: [
-      devSessionsPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          devSessions: {
-            helm: { binary: recorder },
-            // an unreachable cluster: validation must answer before the cluster is ever asked
-            cluster: { kubeconfig: path.join(dir, 'kubeconfig') },
-          },
-        },
-      }),
-    ],
+  ({ server } = await startDevSessionsTestBackend({
+    features: [devSessionsPlugin],
+    devSessions: {
+      helm: { binary: recorder },
+      // an unreachable cluster: validation must answer before the cluster is ever asked
+      cluster: { kubeconfig: path.join(dir, 'kubeconfig') },
+    },
   }));
 });
 

@@ -4,21 +4,20 @@
  * answered 400 naming the value path, with no Helm call, nothing stored and no object created on
  * the real cluster. helm is the real binary behind a wrapper that records every call.
  */
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
 import { createDevSessionCreateAction } from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
-import { clusterEnv, kubectlJson } from '@internal/integration-tests';
+import {
+  clusterEnv,
+  kubectlJson,
+  startDevSessionsTestBackend,
+} from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
+import { actionDeps } from '../__testUtils__/actionDeps';
 
 jest.setTimeout(120_000);
 
@@ -37,18 +36,9 @@ beforeAll(async () => {
     `#!/bin/sh\necho "$@" >> "${marker}"\nexec "${env.helm}" "$@"\n`,
     { mode: 0o755 },
   );
-  const backend = await startTestBackend({
-    features: [
-      devSessionsPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          devSessions: {
-            helm: { binary: wrapper },
-            reconcile: { intervalSeconds: 3600 },
-          },
-        },
-      }),
-    ],
+  const backend = await startDevSessionsTestBackend({
+    features: [devSessionsPlugin],
+    devSessions: { helm: { binary: wrapper } },
   });
   server = backend.server;
   port = backend.server.port();
@@ -353,16 +343,7 @@ describe('values policy: escape and injection corpus', () => {
     async (_name, values, where) => {
       const uuid = randomUUID();
       uuids.push(uuid);
-      const client = new DevSessionsClient({
-        discovery: {
-          getBaseUrl: async () => `http://127.0.0.1:${port}/api/dev-sessions`,
-        },
-      });
-      const deps = {
-        client,
-        token: async () => mockCredentials.user.token(),
-        pollIntervalMs: 250,
-      };
+      const deps = actionDeps(port);
       for (const isDryRun of [false, true]) {
         const ctx = createMockActionContext({
           input: {

@@ -11,14 +11,14 @@ import {
 } from '@backstage/backend-plugin-api';
 import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { clusterEnv, helm } from '@internal/integration-tests';
+import {
+  clusterEnv,
+  helmReleases,
+  startDevSessionsTestBackend,
+} from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -108,7 +108,7 @@ beforeAll(async () => {
       },
     }),
   });
-  ({ server } = await startTestBackend({
+  ({ server } = await startDevSessionsTestBackend({
     features: [
       devSessionsPlugin,
       permissionPlugin,
@@ -116,16 +116,9 @@ beforeAll(async () => {
       permissionsServiceFactory,
       userInfo,
       auth,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          devSessions: {
-            helm: { binary: wrapper, timeoutSeconds: 90 },
-            reconcile: { intervalSeconds: 3600 },
-          },
-        },
-      }),
     ],
+    config: { permission: { enabled: true } },
+    devSessions: { helm: { binary: wrapper } },
   }));
 });
 
@@ -189,9 +182,7 @@ describe('owner-scoped dev sessions', () => {
       status: 200,
       body: { state: 'failed' },
     });
-    expect(
-      JSON.parse(await helm(['list', '-a', '-n', uuid, '-o', 'json'])),
-    ).toEqual([]);
+    expect(await helmReleases(uuid)).toEqual([]);
   });
 
   it('lets the owner retry (with the stored values) and the admin read, then the owner delete', async () => {
@@ -208,7 +199,11 @@ describe('owner-scoped dev sessions', () => {
       (await request(server).get(session(uuid)).set(as(ROOT))).status,
     ).toBe(200);
     expect(
-      (await request(server).delete(session(uuid)).set(as(ALICE))).status,
+      (
+        await request(server)
+          .delete(`${session(uuid)}?wait=true`)
+          .set(as(ALICE))
+      ).status,
     ).toBe(204);
   });
 });

@@ -6,15 +6,16 @@
  * namespace dev sessions did not create. Namespaces we do not own are refused (409), never
  * relabelled and never deleted.
  */
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import {
   clusterEnv,
-  helm,
+  helmReleases as releases,
   kubectl,
   kubectlJson,
+  namespaceExists,
   repoRoot,
   run,
+  startDevSessionsTestBackend,
   waitFor,
 } from '@internal/integration-tests';
 import * as k8s from '@kubernetes/client-node';
@@ -24,7 +25,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
-import { Cluster, resolveCluster } from '../service/cluster';
+import { Cluster } from '../cluster/Cluster';
+import { resolveCluster } from '../cluster/ClusterTarget';
 
 jest.setTimeout(600_000);
 
@@ -126,19 +128,12 @@ beforeAll(async () => {
     500,
   );
 
-  const backend = await startTestBackend({
-    features: [
-      devSessionsPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          devSessions: {
-            cluster: { kubeconfig: saKubeconfig, sessionRoleBinding },
-            helm: { timeoutSeconds: 120 },
-            reconcile: { intervalSeconds: 3600 },
-          },
-        },
-      }),
-    ],
+  const backend = await startDevSessionsTestBackend({
+    features: [devSessionsPlugin],
+    devSessions: {
+      cluster: { kubeconfig: saKubeconfig, sessionRoleBinding },
+      helm: { timeoutSeconds: 120 },
+    },
   });
   server = backend.server;
 });
@@ -156,8 +151,7 @@ afterAll(async () => {
 });
 
 const api = () => request(server);
-const releases = async (ns: string) =>
-  JSON.parse(await helm(['list', '-a', '-n', ns, '-o', 'json']));
+const session = (id: string) => `/api/dev-sessions/projects/${id}/session`;
 
 describe('the backend with the dev-sessions-backend ServiceAccount only', () => {
   const uuid = randomUUID();
@@ -294,27 +288,15 @@ describe('the backend with the dev-sessions-backend ServiceAccount only', () => 
       'deployed',
     ]);
 
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${id}/session`)).status,
-    ).toBe(204);
-    expect((await kubectl(['get', 'namespace', id])).stderr).toContain(
-      'NotFound',
-    );
+    expect((await api().delete(`${session(id)}?wait=true`)).status).toBe(204);
+    expect(await namespaceExists(id)).toBe(false);
   });
 
-  it('deletes the session: release and namespace gone; deleting again is fine', async () => {
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${uuid}/session`)).status,
-    ).toBe(204);
-    expect((await kubectl(['get', 'namespace', uuid])).stderr).toContain(
-      'NotFound',
-    );
-    expect(
-      (await api().get(`/api/dev-sessions/projects/${uuid}/session`)).status,
-    ).toBe(404);
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${uuid}/session`)).status,
-    ).toBe(204);
+  it('deletes the session (?wait=true): release and namespace gone; deleting again is fine', async () => {
+    expect((await api().delete(`${session(uuid)}?wait=true`)).status).toBe(204);
+    expect(await namespaceExists(uuid)).toBe(false);
+    expect((await api().get(session(uuid))).status).toBe(404);
+    expect((await api().delete(session(uuid))).status).toBe(204);
   });
 });
 
@@ -435,9 +417,8 @@ describe('namespaces we do not own', () => {
       `Namespace ${id} exists and is not managed by dev sessions (label app.kubernetes.io/managed-by is missing); refusing to take it over`,
     );
 
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${id}/session`)).status,
-    ).toBe(204);
+    // no session was stored: nothing to delete, and the namespace is not ours
+    expect((await api().delete(`${session(id)}?wait=true`)).status).toBe(204);
     const ns = await kubectlJson(['get', 'namespace', id]);
     expect(ns.metadata.labels).toEqual({
       team: 'payments',

@@ -2,28 +2,24 @@
  * The dev-sessions backend for real: the plugin inside startTestBackend, SQLite, the real helm
  * binary and the local cluster (./dev test provides KUBECONFIG and DEV_SESSIONS_HELM).
  */
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
 import {
   createDevSessionCreateAction,
   createDevSessionDeleteAction,
 } from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
 import {
   clusterEnv,
-  helm,
-  kubectl,
+  helmReleases as releases,
   kubectlJson,
+  namespaceExists,
+  startDevSessionsTestBackend,
   waitFor,
 } from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
-import { DEFAULT_USER_SETTABLE } from '../service/ValuesPolicy';
+import { DEFAULT_USER_SETTABLE } from '../chart/ValuesPolicy';
+import { actionDeps } from '../__testUtils__/actionDeps';
 
 jest.setTimeout(300_000);
 
@@ -31,31 +27,24 @@ let server: any;
 
 beforeAll(async () => {
   clusterEnv();
-  const backend = await startTestBackend({
-    features: [
-      devSessionsPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          devSessions: {
-            helm: { timeoutSeconds: 90 },
-            reconcile: { intervalSeconds: 3600 },
-            // the platform of this test lets the failure simulation through: a pod annotation
-            // and images on the reserved registry.invalid host
-            values: {
-              userSettable: [...DEFAULT_USER_SETTABLE, 'podAnnotations.*'],
-              allowedImageRegistries: ['docker.io', 'registry.invalid'],
-            },
-          },
-        },
-      }),
-    ],
+  const backend = await startDevSessionsTestBackend({
+    features: [devSessionsPlugin],
+    devSessions: {
+      // the platform of this test lets the failure simulation through: a pod annotation
+      // and images on the reserved registry.invalid host
+      values: {
+        userSettable: [...DEFAULT_USER_SETTABLE, 'podAnnotations.*'],
+        allowedImageRegistries: ['docker.io', 'registry.invalid'],
+      },
+    },
   });
   server = backend.server;
 });
 
 const api = () => request(server);
-const releases = async (ns: string) =>
-  JSON.parse(await helm(['list', '-a', '-n', ns, '-o', 'json']));
+const session = (id: string) => `/api/dev-sessions/projects/${id}/session`;
+/** DELETE that answers once the session is gone (204). */
+const deleteAndWait = (id: string) => api().delete(`${session(id)}?wait=true`);
 
 describe('dev sessions on the cluster', () => {
   const uuid = randomUUID();
@@ -127,19 +116,11 @@ describe('dev sessions on the cluster', () => {
     expect(list.body.items.map((s: any) => s.projectUuid)).toContain(uuid);
   });
 
-  it('deletes: release and namespace gone, then 404; deleting again is fine', async () => {
-    const del = await api().delete(
-      `/api/dev-sessions/projects/${uuid}/session`,
-    );
-    expect(del.status).toBe(204);
-    const ns = await kubectl(['get', 'namespace', uuid]);
-    expect(ns.stderr).toContain('NotFound');
-    expect(
-      (await api().get(`/api/dev-sessions/projects/${uuid}/session`)).status,
-    ).toBe(404);
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${uuid}/session`)).status,
-    ).toBe(204);
+  it('deletes with ?wait=true: release and namespace gone, then 404; deleting again is fine', async () => {
+    expect((await deleteAndWait(uuid)).status).toBe(204);
+    expect(await namespaceExists(uuid)).toBe(false);
+    expect((await api().get(session(uuid))).status).toBe(404);
+    expect((await api().delete(session(uuid))).status).toBe(204);
   });
 
   it('10 concurrent creates for one project make one release and all see the same session', async () => {
@@ -160,9 +141,9 @@ describe('dev sessions on the cluster', () => {
     const rels = await releases(id);
     expect(rels).toHaveLength(1);
     expect(rels[0].revision).toBe('1');
-    const final = await api().get(`/api/dev-sessions/projects/${id}/session`);
+    const final = await api().get(session(id));
     expect(final.body.state).toBe('ready');
-    await api().delete(`/api/dev-sessions/projects/${id}/session`);
+    expect((await deleteAndWait(id)).status).toBe(204);
   });
 
   it('a chart failure (image that cannot be pulled) leaves state failed and no release; a retry reuses the stored values', async () => {
@@ -199,9 +180,7 @@ describe('dev sessions on the cluster', () => {
     expect(await releases(id)).toEqual([]);
 
     // the way out of a broken configuration: delete, then create with good values
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${id}/session`)).status,
-    ).toBe(204);
+    expect((await deleteAndWait(id)).status).toBe(204);
     const good = await api()
       .put(`/api/dev-sessions/projects/${id}/session?wait=true`)
       .send({ projectId: 'broken' });
@@ -210,7 +189,7 @@ describe('dev sessions on the cluster', () => {
     expect(good.body.lastError).toBeUndefined();
     const rels = await releases(id);
     expect(rels.map((r: any) => r.status)).toEqual(['deployed']);
-    await api().delete(`/api/dev-sessions/projects/${id}/session`);
+    expect((await deleteAndWait(id)).status).toBe(204);
   });
 
   it('dry run renders what would be created and creates nothing', async () => {
@@ -226,26 +205,12 @@ describe('dev sessions on the cluster', () => {
         'PersistentVolumeClaim/dev-session-workspace',
       ]),
     );
-    expect(
-      (await api().get(`/api/dev-sessions/projects/${id}/session`)).status,
-    ).toBe(404);
-    expect((await kubectl(['get', 'namespace', id])).stderr).toContain(
-      'NotFound',
-    );
+    expect((await api().get(session(id))).status).toBe(404);
+    expect(await namespaceExists(id)).toBe(false);
   });
 
   it('creates and deletes through the scaffolder actions (action -> REST -> Helm)', async () => {
-    const port = (server.address() as { port: number }).port;
-    const client = new DevSessionsClient({
-      discovery: {
-        getBaseUrl: async () => `http://127.0.0.1:${port}/api/dev-sessions`,
-      },
-    });
-    const deps = {
-      client,
-      token: async () => mockCredentials.user.token(),
-      pollIntervalMs: 250,
-    };
+    const deps = actionDeps(server.port());
     const id = randomUUID();
     const ctx = createMockActionContext({
       input: { projectUuid: id, projectId: 'from-template', size: 'small' },
@@ -274,12 +239,11 @@ describe('dev sessions on the cluster', () => {
     ).toBe('ready');
     expect((await releases(id))[0].revision).toBe('1');
 
+    // the action answers once the session is gone
     await createDevSessionDeleteAction(deps).handler(
       createMockActionContext({ input: { projectUuid: id } }) as any,
     );
-    expect((await kubectl(['get', 'namespace', id])).stderr).toContain(
-      'NotFound',
-    );
+    expect(await namespaceExists(id)).toBe(false);
   });
 
   it('reports a crash-looping container in the live status', async () => {
@@ -316,9 +280,18 @@ describe('dev sessions on the cluster', () => {
     expect(chat.restartCount).toBeGreaterThan(0);
     expect(status.endpoints.chat.ready).toBe(false);
     expect(status.endpoints.preview.ready).toBe(true);
-    // the crash loop never gets ready: helm --wait gives up, rolls back, and the session fails
-    expect(
-      (await api().delete(`/api/dev-sessions/projects/${id}/session`)).status,
-    ).toBe(204);
+    // the crash loop never gets ready. A DELETE without ?wait answers at once: 202 with the
+    // session in state deleting; the session, release and namespace go in the background.
+    const del = await api().delete(session(id));
+    expect(del.status).toBe(202);
+    expect(del.body).toMatchObject({ projectUuid: id, state: 'deleting' });
+    await waitFor(
+      'the deleted session to be gone',
+      async () => (await api().get(session(id))).status === 404,
+      120_000,
+      500,
+    );
+    expect(await namespaceExists(id)).toBe(false);
+    expect(await releases(id)).toEqual([]);
   });
 });

@@ -2,19 +2,13 @@ import { InputError } from '@backstage/errors';
 import {
   DEV_SESSION_SIZES,
   DevSessionSize,
+  DevSessionSpec,
   isProjectUuid,
   normalizeEntityRef,
 } from '@internal/backstage-plugin-dev-sessions-common';
 
-/** A validated create request. */
-export interface CreateSessionRequest {
-  projectUuid: string;
-  projectId: string;
-  owner: string;
-  component?: string;
-  size: DevSessionSize;
-  values: Record<string, unknown>;
-}
+/** A validated create request (the shared contract of -common). */
+export type CreateSessionRequest = DevSessionSpec;
 
 const PROJECT_ID_MAX = 100;
 /** Letters (any script), digits, space, dot, underscore, hyphen. */

@@ -1,12 +1,13 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   DevSession,
   DevSessionsApiError,
 } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import yaml from 'yaml';
-import { ActionDeps } from './client';
 import { createDevSessionCreateAction } from './create';
 import { createDevSessionDeleteAction } from './delete';
 
@@ -43,57 +44,86 @@ function session(
   };
 }
 
-/** A fake of the REST client: sessions in a map, a scripted sequence of states for get(). */
-function fakeDeps(states: DevSession['state'][] = ['ready']) {
-  const sessions = new Map<string, DevSession>();
+/**
+ * A fake of the sessions service: sessions in a map, a scripted sequence of states for get(),
+ * and how many waiting deletes answer "still deleting" before the session is gone. Each call
+ * is recorded with the user it was made for.
+ */
+function fakeSessions(
+  states: DevSession['state'][] = ['ready'],
+  deletesUntilGone = 1,
+) {
+  const store = new Map<string, DevSession>();
   const calls: string[] = [];
+  const who = (o: { credentials: any }) =>
+    o.credentials.principal.userEntityRef;
   let i = 0;
-  const deps: ActionDeps = {
-    token: async () => 'token-for-dev-sessions',
-    client: {
-      async getOrCreate(uuid, req, opts) {
-        calls.push(`getOrCreate ${uuid} ${JSON.stringify(req)} ${opts?.token}`);
-        const existing = sessions.get(uuid);
-        if (existing) return { session: existing, created: false };
-        const s = session(uuid, 'provisioning', {
-          owner: req.owner ?? 'user:default/mock',
-          size: req.size ?? 'medium',
-        });
-        sessions.set(uuid, s);
-        return { session: s, created: true };
-      },
-      async get(uuid) {
-        calls.push(`get ${uuid}`);
-        const s = sessions.get(uuid);
-        if (!s) throw new DevSessionsApiError('not found', 404);
-        const state = states[Math.min(i++, states.length - 1)];
-        const next = {
-          ...s,
-          state,
-          lastError:
-            state === 'failed'
-              ? 'helm upgrade timed out: pod not ready'
-              : undefined,
-        };
-        sessions.set(uuid, next);
-        return next;
-      },
-      async dryRun(uuid, req) {
-        calls.push(`dryRun ${uuid}`);
-        return {
-          dryRun: true as const,
-          session: session(uuid, 'provisioning', { owner: req.owner! }),
-          objects: ['Deployment/dev-session', 'Service/dev-session-lb'],
-          manifests: '',
-        };
-      },
-      async delete(uuid) {
-        calls.push(`delete ${uuid}`);
-        sessions.delete(uuid);
-      },
+  let deletes = 0;
+  const sessions: DevSessionsService = {
+    async getOrCreate(uuid, req, opts) {
+      calls.push(
+        `getOrCreate ${uuid} ${JSON.stringify(req)} for ${who(opts)}${
+          opts.wait ? ' wait' : ''
+        }`,
+      );
+      const existing = store.get(uuid);
+      if (existing) return { session: existing, created: false };
+      const s = session(uuid, 'provisioning', {
+        owner: req.owner ?? 'user:default/mock',
+        size: req.size ?? 'medium',
+      });
+      store.set(uuid, s);
+      return { session: s, created: true };
+    },
+    async get(uuid, opts) {
+      calls.push(`get ${uuid} for ${who(opts)}`);
+      const s = store.get(uuid);
+      if (!s) throw new DevSessionsApiError('not found', 404);
+      const state = states[Math.min(i++, states.length - 1)];
+      const next = {
+        ...s,
+        state,
+        lastError:
+          state === 'failed'
+            ? 'helm upgrade timed out: pod not ready'
+            : undefined,
+      };
+      store.set(uuid, next);
+      return next;
+    },
+    async status() {
+      throw new DevSessionsApiError('cluster unreachable', 503);
+    },
+    async list() {
+      return [...store.values()];
+    },
+    async dryRun(uuid, req, opts) {
+      calls.push(`dryRun ${uuid} for ${who(opts)}`);
+      return {
+        dryRun: true as const,
+        session: session(uuid, 'provisioning', { owner: req.owner! }),
+        objects: ['Deployment/dev-session', 'Service/dev-session-lb'],
+        manifests: '',
+      };
+    },
+    async delete(uuid, opts) {
+      calls.push(
+        `delete ${uuid} for ${who(opts)} wait=${opts.wait} timeout=${
+          opts.timeoutSeconds
+        }`,
+      );
+      const s = store.get(uuid);
+      if (!s) return undefined;
+      if (++deletes < deletesUntilGone) {
+        const deleting = { ...s, state: 'deleting' as const };
+        store.set(uuid, deleting);
+        return deleting;
+      }
+      store.delete(uuid);
+      return undefined;
     },
   };
-  return { deps, calls, sessions };
+  return { sessions, calls, store };
 }
 
 function outputs(ctx: ReturnType<typeof createMockActionContext>) {
@@ -101,19 +131,27 @@ function outputs(ctx: ReturnType<typeof createMockActionContext>) {
 }
 
 describe('dev-session:create', () => {
-  it('creates, waits until ready and outputs the session', async () => {
-    const { deps, calls } = fakeDeps(['provisioning', 'ready']);
-    const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });
-    const ctx = createMockActionContext({
-      input: { projectUuid: UUID, projectId: 'checkout', size: 'small' },
-      user: { ref: 'user:default/jane' },
+  it('creates for the user running the task, waits until ready and outputs the session', async () => {
+    const { sessions, calls } = fakeSessions(['provisioning', 'ready']);
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
     });
+    const ctx = {
+      ...createMockActionContext({
+        input: { projectUuid: UUID, projectId: 'checkout', size: 'small' },
+        user: { ref: 'user:default/jane' },
+      }),
+      getInitiatorCredentials: async () =>
+        mockCredentials.user('user:default/jane'),
+    };
     await action.handler(ctx as any);
-    expect(calls[0]).toBe(
-      `getOrCreate ${UUID} {"projectId":"checkout","owner":"user:default/jane","size":"small"} token-for-dev-sessions`,
-    );
-    expect(calls.filter(c => c.startsWith('get '))).toHaveLength(2);
-    expect(outputs(ctx)).toEqual({
+    expect(calls).toEqual([
+      `getOrCreate ${UUID} {"projectId":"checkout","owner":"user:default/jane","size":"small"} for user:default/jane`,
+      `get ${UUID} for user:default/jane`,
+      `get ${UUID} for user:default/jane`,
+    ]);
+    expect(outputs(ctx as any)).toEqual({
       projectUuid: UUID,
       namespace: UUID,
       releaseName: 'dev-session',
@@ -126,7 +164,11 @@ describe('dev-session:create', () => {
   });
 
   it('logs live pod and container progress once each while waiting', async () => {
-    const { deps } = fakeDeps(['provisioning', 'provisioning', 'ready']);
+    const { sessions } = fakeSessions([
+      'provisioning',
+      'provisioning',
+      'ready',
+    ]);
     const statuses = [
       {
         pod: { name: 'dev-session-abc', phase: 'Pending' },
@@ -154,9 +196,12 @@ describe('dev-session:create', () => {
       },
     ];
     let n = 0;
-    deps.client.status = async () =>
+    sessions.status = async () =>
       statuses[Math.min(n++, statuses.length - 1)] as any;
-    const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
     const logger = {
       info: jest.fn(),
       warn: jest.fn(),
@@ -182,28 +227,45 @@ describe('dev-session:create', () => {
     ]);
   });
 
+  it('keeps waiting when the live status cannot be read', async () => {
+    const { sessions } = fakeSessions(['provisioning', 'ready']);
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
+    const ctx = createMockActionContext({ input: { projectUuid: UUID } });
+    await action.handler(ctx as any);
+    expect(outputs(ctx).state).toBe('ready');
+  });
+
   it('is idempotent: a re-run returns the existing session', async () => {
-    const { deps, sessions } = fakeDeps(['ready']);
-    const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });
+    const { sessions, store } = fakeSessions(['ready']);
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
     await action.handler(
       createMockActionContext({ input: { projectUuid: UUID } }) as any,
     );
-    const first = sessions.get(UUID);
+    const first = store.get(UUID);
     const ctx = createMockActionContext({ input: { projectUuid: UUID } });
     await action.handler(ctx as any);
-    expect(sessions.size).toBe(1);
+    expect(store.size).toBe(1);
     expect(outputs(ctx).projectUuid).toBe(first!.projectUuid);
   });
 
   it('generates a project UUID when none is given, through a checkpoint', async () => {
-    const { deps, sessions } = fakeDeps(['ready']);
-    const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });
+    const { sessions, store } = fakeSessions(['ready']);
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
     const ctx = createMockActionContext({ input: {} });
     const checkpoint = jest.spyOn(ctx, 'checkpoint');
     await action.handler(ctx as any);
     const uuid = outputs(ctx).projectUuid;
     expect(uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sessions.has(uuid)).toBe(true);
+    expect(store.has(uuid)).toBe(true);
     expect(checkpoint.mock.calls.map(c => c[0].key)).toEqual([
       'dev-session.project-uuid',
       `dev-session.create.${uuid}`,
@@ -211,8 +273,11 @@ describe('dev-session:create', () => {
   });
 
   it('fails the step with the backend error when the session fails', async () => {
-    const { deps } = fakeDeps(['provisioning', 'failed']);
-    const action = createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 });
+    const { sessions } = fakeSessions(['provisioning', 'failed']);
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
     await expect(
       action.handler(
         createMockActionContext({ input: { projectUuid: UUID } }) as any,
@@ -223,8 +288,8 @@ describe('dev-session:create', () => {
   });
 
   it('with wait false returns at once in state provisioning', async () => {
-    const { deps, calls } = fakeDeps(['ready']);
-    const action = createDevSessionCreateAction(deps);
+    const { sessions, calls } = fakeSessions(['ready']);
+    const action = createDevSessionCreateAction({ sessions });
     const ctx = createMockActionContext({
       input: { projectUuid: UUID, wait: false },
     });
@@ -234,8 +299,8 @@ describe('dev-session:create', () => {
   });
 
   it('dry run renders and creates nothing', async () => {
-    const { deps, calls, sessions } = fakeDeps();
-    const action = createDevSessionCreateAction(deps);
+    const { sessions, calls, store } = fakeSessions();
+    const action = createDevSessionCreateAction({ sessions });
     const ctx = {
       ...createMockActionContext({
         input: { projectUuid: UUID },
@@ -244,23 +309,23 @@ describe('dev-session:create', () => {
       isDryRun: true,
     };
     await action.handler(ctx as any);
-    expect(calls).toEqual([`dryRun ${UUID}`]);
-    expect(sessions.size).toBe(0);
+    expect(calls).toEqual([`dryRun ${UUID} for user:default/mock`]);
+    expect(store.size).toBe(0);
     expect(outputs(ctx as any).entityRef).toBe(
       `resource:default/dev-session-${UUID}`,
     );
   });
 
   it('surfaces a 400 from the backend unchanged', async () => {
-    const { deps } = fakeDeps();
-    deps.client.getOrCreate = async () => {
+    const { sessions } = fakeSessions();
+    sessions.getOrCreate = async () => {
       throw new DevSessionsApiError(
         'Invalid projectId: may contain only letters, digits',
         400,
         'InputError',
       );
     };
-    const action = createDevSessionCreateAction(deps);
+    const action = createDevSessionCreateAction({ sessions });
     await expect(
       action.handler(
         createMockActionContext({
@@ -272,24 +337,112 @@ describe('dev-session:create', () => {
 });
 
 describe('dev-session:delete', () => {
-  it('deletes, and deleting again succeeds', async () => {
-    const { deps, calls } = fakeDeps();
-    const action = createDevSessionDeleteAction(deps);
+  it('deletes for the user running the task and waits until the session is gone', async () => {
+    const { sessions, calls, store } = fakeSessions(['ready'], 3);
+    store.set(UUID, session(UUID, 'ready'));
+    const action = createDevSessionDeleteAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
+    const ctx = createMockActionContext({ input: { projectUuid: UUID } });
+    const info = jest.spyOn(ctx.logger, 'info');
+    await action.handler(ctx as any);
+    expect(store.has(UUID)).toBe(false);
+    // two answers "still deleting", then gone; each request waits at most a minute
+    expect(calls).toEqual([
+      `delete ${UUID} for user:default/mock wait=true timeout=60`,
+      `delete ${UUID} for user:default/mock wait=true timeout=60`,
+      `delete ${UUID} for user:default/mock wait=true timeout=60`,
+    ]);
+    expect(info.mock.calls.map(c => c[0])).toEqual([
+      `Waiting for the dev session of project ${UUID} to be deleted (state deleting)`,
+      `Deleted the dev session of project ${UUID} (or there was none)`,
+    ]);
+  });
+
+  it('succeeds at once when there is no session, and again after a delete', async () => {
+    const { sessions, calls, store } = fakeSessions();
+    store.set(UUID, session(UUID, 'ready'));
+    const action = createDevSessionDeleteAction({ sessions });
     await action.handler(
       createMockActionContext({ input: { projectUuid: UUID } }) as any,
     );
     await action.handler(
-      createMockActionContext({ input: { projectUuid: UUID } }) as any,
+      createMockActionContext({
+        input: { projectUuid: UUID.toUpperCase(), timeoutSeconds: 45 },
+      }) as any,
     );
-    expect(calls).toEqual([`delete ${UUID}`, `delete ${UUID}`]);
+    expect(calls).toEqual([
+      `delete ${UUID} for user:default/mock wait=true timeout=60`,
+      `delete ${UUID} for user:default/mock wait=true timeout=45`,
+    ]);
+  });
+
+  it('fails the step when the session is still there at the timeout', async () => {
+    const { sessions, calls, store } = fakeSessions(['ready'], Infinity);
+    store.set(UUID, session(UUID, 'ready'));
+    const action = createDevSessionDeleteAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
+    const now = jest.spyOn(Date, 'now');
+    try {
+      // the clock moves 20 seconds each time it is read
+      let clock = 0;
+      now.mockImplementation(() => (clock += 20_000));
+      await expect(
+        action.handler(
+          createMockActionContext({
+            input: { projectUuid: UUID, timeoutSeconds: 100 },
+          }) as any,
+        ),
+      ).rejects.toThrow(
+        `Timed out after 100 seconds waiting for the dev session of project ${UUID} to be deleted`,
+      );
+    } finally {
+      now.mockRestore();
+    }
+    expect(store.get(UUID)!.state).toBe('deleting');
+    // no request waits past the deadline
+    expect(calls.map(c => c.split(' ').pop())).toEqual([
+      'timeout=60',
+      'timeout=40',
+      'timeout=1',
+    ]);
+  });
+
+  it('fails the step with the backend error when the deletion fails', async () => {
+    const { sessions } = fakeSessions();
+    sessions.delete = async () =>
+      session(UUID, 'failed', { lastError: 'helm uninstall: timed out' });
+    const action = createDevSessionDeleteAction({ sessions });
+    await expect(
+      action.handler(
+        createMockActionContext({ input: { projectUuid: UUID } }) as any,
+      ),
+    ).rejects.toThrow(
+      `Deleting the dev session of project ${UUID} failed: helm uninstall: timed out`,
+    );
+  });
+
+  it('dry run deletes nothing', async () => {
+    const { sessions, calls, store } = fakeSessions();
+    store.set(UUID, session(UUID, 'ready'));
+    const action = createDevSessionDeleteAction({ sessions });
+    await action.handler({
+      ...createMockActionContext({ input: { projectUuid: UUID } }),
+      isDryRun: true,
+    } as any);
+    expect(calls).toEqual([]);
+    expect(store.has(UUID)).toBe(true);
   });
 });
 
 describe('action examples', () => {
-  const { deps } = fakeDeps(['ready']);
+  const { sessions } = fakeSessions(['ready']);
   const actions = [
-    createDevSessionCreateAction({ ...deps, pollIntervalMs: 1 }),
-    createDevSessionDeleteAction(deps),
+    createDevSessionCreateAction({ sessions, pollIntervalMs: 1 }),
+    createDevSessionDeleteAction({ sessions, pollIntervalMs: 1 }),
   ];
   const ajv = new Ajv({ strict: false });
   addFormats(ajv);
@@ -316,11 +469,13 @@ describe('action examples', () => {
       expect(validate(step.input)).toBe(true);
       const ctx = createMockActionContext({ input: step.input });
       await action.handler(ctx as any);
-      if (id === 'dev-session:create') {
-        expect(outputs(ctx).state).toBe(
+      // create outputs the session's state; delete has no outputs
+      const expected: Record<string, string | undefined> = {
+        'dev-session:create':
           step.input.wait === false ? 'provisioning' : 'ready',
-        );
-      }
+        'dev-session:delete': undefined,
+      };
+      expect(outputs(ctx).state).toBe(expected[id]);
     },
   );
 });

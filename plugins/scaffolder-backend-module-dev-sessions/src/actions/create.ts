@@ -3,8 +3,8 @@ import {
   DEV_SESSION_SIZES,
   DevSession,
 } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
 import { randomUUID } from 'node:crypto';
-import { ActionDeps } from './client';
 import { examples } from './create.examples';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -14,9 +14,12 @@ const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
  * backend. Idempotent: a re-run (or a retried task) returns the existing session.
  * @public
  */
-export function createDevSessionCreateAction(
-  deps: ActionDeps & { pollIntervalMs?: number },
-) {
+export function createDevSessionCreateAction(options: {
+  sessions: DevSessionsService;
+  /** Pause between two reads of the session while waiting (default 2 s). */
+  pollIntervalMs?: number;
+}) {
+  const { sessions } = options;
   return createTemplateAction({
     id: 'dev-session:create',
     description:
@@ -104,7 +107,7 @@ export function createDevSessionCreateAction(
         size: input.size,
         values: input.values,
       };
-      const token = await deps.token(await ctx.getInitiatorCredentials());
+      const credentials = await ctx.getInitiatorCredentials();
 
       const outputSession = (s: DevSession) => {
         ctx.output('projectUuid', s.projectUuid);
@@ -118,7 +121,7 @@ export function createDevSessionCreateAction(
       };
 
       if (ctx.isDryRun) {
-        const r = await deps.client.dryRun(projectUuid, request, { token });
+        const r = await sessions.dryRun(projectUuid, request, { credentials });
         ctx.logger.info(
           `Dry run: would install release ${r.session.releaseName} in namespace ${r.session.namespace}`,
         );
@@ -130,8 +133,8 @@ export function createDevSessionCreateAction(
       const { session, created } = await ctx.checkpoint({
         key: `dev-session.create.${projectUuid}`,
         fn: async () => {
-          const r = await deps.client.getOrCreate(projectUuid, request, {
-            token,
+          const r = await sessions.getOrCreate(projectUuid, request, {
+            credentials,
             timeoutSeconds: input.timeoutSeconds,
           });
           return { session: r.session as any, created: r.created };
@@ -151,9 +154,8 @@ export function createDevSessionCreateAction(
         const seen = new Set<string>();
         // progress for the task log: pod phase and each container's state, logged once each
         const logProgress = async () => {
-          if (!deps.client.status) return;
           try {
-            const st = await deps.client.status(projectUuid, { token });
+            const st = await sessions.status(projectUuid, { credentials });
             const lines = [
               st.pod
                 ? `pod ${st.pod.name}: ${st.pod.phase}`
@@ -189,8 +191,8 @@ export function createDevSessionCreateAction(
               `Timed out waiting for the dev session of project ${projectUuid}`,
             );
           if (ctx.signal?.aborted) throw new Error('Task cancelled');
-          await sleep(deps.pollIntervalMs ?? 2000);
-          current = await deps.client.get(projectUuid, { token });
+          await sleep(options.pollIntervalMs ?? 2000);
+          current = await sessions.get(projectUuid, { credentials });
         }
         if (current.state === 'failed') {
           throw new Error(

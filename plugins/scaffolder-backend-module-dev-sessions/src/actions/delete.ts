@@ -1,32 +1,31 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import yaml from 'yaml';
-import { ActionDeps } from './client';
+import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
+import { examples } from './delete.examples';
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 /**
- * `dev-session:delete`: uninstalls a project's dev session and removes its namespace.
- * Idempotent: deleting a session that does not exist succeeds.
+ * Longest single wait asked of the backend: a DELETE with `wait=true` holds the HTTP request
+ * open, and long-held requests are cut by proxies and by fetch's own header timeout (300 s).
+ */
+const WAIT_PER_REQUEST_SECONDS = 60;
+
+/**
+ * `dev-session:delete`: uninstalls a project's dev session, removes its namespace and waits
+ * until it is gone. Idempotent: deleting a session that does not exist succeeds.
  * @public
  */
-export function createDevSessionDeleteAction(deps: ActionDeps) {
+export function createDevSessionDeleteAction(options: {
+  sessions: DevSessionsService;
+  /** Pause between two waiting requests (default 2 s). */
+  pollIntervalMs?: number;
+}) {
+  const { sessions } = options;
   return createTemplateAction({
     id: 'dev-session:delete',
     description:
-      "Deletes a project's dev session (helm uninstall and namespace removal)",
-    examples: [
-      {
-        description: 'Delete the dev session of a project',
-        example: yaml.stringify({
-          steps: [
-            {
-              id: 'delete-dev-session',
-              action: 'dev-session:delete',
-              name: 'Delete dev session',
-              input: { projectUuid: '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10' },
-            },
-          ],
-        }),
-      },
-    ],
+      "Deletes a project's dev session (helm uninstall and namespace removal) and waits until it is gone",
+    examples,
     supportsDryRun: true,
     schema: {
       input: {
@@ -35,6 +34,16 @@ export function createDevSessionDeleteAction(deps: ActionDeps) {
             .string()
             .uuid('projectUuid must be a UUID')
             .describe('Project UUID'),
+        timeoutSeconds: z =>
+          z
+            .number()
+            .int()
+            .min(30)
+            .max(3600)
+            .optional()
+            .describe(
+              'How long to wait until the session is gone (default 600 seconds)',
+            ),
       },
     },
     async handler(ctx) {
@@ -45,11 +54,44 @@ export function createDevSessionDeleteAction(deps: ActionDeps) {
         );
         return;
       }
-      const token = await deps.token(await ctx.getInitiatorCredentials());
+      const credentials = await ctx.getInitiatorCredentials();
+      const timeoutSeconds = ctx.input.timeoutSeconds ?? 600;
       await ctx.checkpoint({
         key: `dev-session.delete.${projectUuid}`,
         fn: async () => {
-          await deps.client.delete(projectUuid, { token });
+          // each DELETE starts the deletion if needed (idempotent) and waits a while for it
+          const deadline = Date.now() + timeoutSeconds * 1000;
+          for (let attempt = 0; ; attempt++) {
+            const remaining = Math.ceil((deadline - Date.now()) / 1000);
+            const left = await sessions.delete(projectUuid, {
+              credentials,
+              wait: true,
+              timeoutSeconds: Math.max(
+                1,
+                Math.min(WAIT_PER_REQUEST_SECONDS, remaining),
+              ),
+            });
+            if (!left) return;
+            if (left.state === 'failed') {
+              throw new Error(
+                `Deleting the dev session of project ${projectUuid} failed: ${
+                  left.lastError ?? 'unknown error'
+                }`,
+              );
+            }
+            if (attempt === 0) {
+              ctx.logger.info(
+                `Waiting for the dev session of project ${projectUuid} to be deleted (state ${left.state})`,
+              );
+            }
+            if (Date.now() >= deadline) {
+              throw new Error(
+                `Timed out after ${timeoutSeconds} seconds waiting for the dev session of project ${projectUuid} to be deleted`,
+              );
+            }
+            if (ctx.signal?.aborted) throw new Error('Task cancelled');
+            await sleep(options.pollIntervalMs ?? 2000);
+          }
         },
       });
       ctx.logger.info(

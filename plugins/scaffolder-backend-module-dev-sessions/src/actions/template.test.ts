@@ -12,10 +12,7 @@ const file = path.resolve(
   '../../../../templates/dev-session/template.yaml',
 );
 const template = yaml.parse(fs.readFileSync(file, 'utf8'));
-const action = createDevSessionCreateAction({
-  client: {} as any,
-  token: async () => '',
-});
+const action = createDevSessionCreateAction({ sessions: {} as any });
 
 describe('templates/dev-session/template.yaml', () => {
   it('is a v1beta3 Template named dev-session with a "Dev session" title', () => {

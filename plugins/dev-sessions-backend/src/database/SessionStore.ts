@@ -2,7 +2,6 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { Knex } from 'knex';
 import {
   DevSession,
   DevSessionEndpoint,
@@ -10,6 +9,12 @@ import {
   DevSessionSize,
   DevSessionState,
 } from '@internal/backstage-plugin-dev-sessions-common';
+import { Knex } from 'knex';
+import {
+  INITIAL_STATE,
+  TRANSITIONS,
+  TransitionName,
+} from '../lifecycle/transitions';
 
 const TABLE = 'dev_sessions';
 
@@ -25,12 +30,7 @@ type Row = {
   state: string;
   last_error: string | null;
   values_json: string;
-  preview_url: string;
-  preview_path: string;
-  chat_url: string;
-  chat_path: string;
-  vscode_url: string;
-  vscode_path: string;
+  endpoints_json: string | null;
   created_at: string;
   updated_at: string;
 };
@@ -40,16 +40,13 @@ export type StoredSession = Omit<DevSession, 'entityRef' | 'cluster'> & {
   values: Record<string, unknown>;
 };
 
+/** What a new session is stored with. */
 export type NewSession = Omit<
   StoredSession,
   'createdAt' | 'updatedAt' | 'state' | 'lastError'
 >;
 
 function toSession(r: Row): StoredSession {
-  const ep = (role: DevSessionRole): DevSessionEndpoint => ({
-    url: (r as any)[`${role}_url`],
-    path: (r as any)[`${role}_path`],
-  });
   return {
     projectUuid: r.project_uuid,
     projectId: r.project_id,
@@ -62,33 +59,45 @@ function toSession(r: Row): StoredSession {
     state: r.state as DevSessionState,
     lastError: r.last_error ?? undefined,
     values: JSON.parse(r.values_json),
-    endpoints: {
-      preview: ep('preview'),
-      chat: ep('chat'),
-      vscode: ep('vscode'),
-    },
+    endpoints: JSON.parse(r.endpoints_json ?? '{}') as Record<
+      DevSessionRole,
+      DevSessionEndpoint
+    >,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
 }
 
-/** Sessions in the plugin's own database (SQLite or PostgreSQL through Backstage's database service). */
+/** Opens the plugin's database (SQLite or PostgreSQL) and runs its migrations. */
+export async function openDatabase(database: DatabaseService): Promise<Knex> {
+  const client = await database.getClient();
+  if (!database.migrations?.skip) {
+    await client.migrate.latest({
+      directory: resolvePackagePath(
+        '@internal/backstage-plugin-dev-sessions-backend',
+        'migrations',
+      ),
+      tableName: 'dev_sessions_knex_migrations',
+    });
+  }
+  return client;
+}
+
+/**
+ * Sessions in the plugin's own database. Every method takes an optional transaction, so that a
+ * session change and its job change commit together.
+ */
 export class SessionStore {
   static async create(database: DatabaseService): Promise<SessionStore> {
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({
-        directory: resolvePackagePath(
-          '@internal/backstage-plugin-dev-sessions-backend',
-          'migrations',
-        ),
-        tableName: 'dev_sessions_knex_migrations',
-      });
-    }
-    return new SessionStore(client);
+    return new SessionStore(await openDatabase(database));
   }
 
-  constructor(private readonly db: Knex) {}
+  constructor(readonly db: Knex) {}
+
+  /** Runs fn in one transaction. */
+  transaction<T>(fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(fn);
+  }
 
   /**
    * Inserts a new session in state `provisioning`. Returns false (and changes nothing) when the
@@ -97,6 +106,7 @@ export class SessionStore {
    */
   async insertIfAbsent(
     s: NewSession,
+    trx: Knex = this.db,
     now = new Date().toISOString(),
   ): Promise<boolean> {
     const row: Row = {
@@ -108,19 +118,14 @@ export class SessionStore {
       release_name: s.releaseName,
       chart_version: s.chartVersion,
       size: s.size,
-      state: 'provisioning',
+      state: INITIAL_STATE,
       last_error: null,
       values_json: JSON.stringify(s.values),
-      preview_url: s.endpoints.preview.url,
-      preview_path: s.endpoints.preview.path,
-      chat_url: s.endpoints.chat.url,
-      chat_path: s.endpoints.chat.path,
-      vscode_url: s.endpoints.vscode.url,
-      vscode_path: s.endpoints.vscode.path,
+      endpoints_json: JSON.stringify(s.endpoints),
       created_at: now,
       updated_at: now,
     };
-    const inserted = await this.db(TABLE)
+    const inserted = await trx(TABLE)
       .insert(row)
       .onConflict('project_uuid')
       .ignore()
@@ -129,8 +134,11 @@ export class SessionStore {
     return Array.isArray(inserted) ? inserted.length === 1 : Boolean(inserted);
   }
 
-  async get(projectUuid: string): Promise<StoredSession | undefined> {
-    const row = await this.db<Row>(TABLE)
+  async get(
+    projectUuid: string,
+    trx: Knex = this.db,
+  ): Promise<StoredSession | undefined> {
+    const row = await trx<Row>(TABLE)
       .where({ project_uuid: projectUuid })
       .first();
     return row ? toSession(row) : undefined;
@@ -143,38 +151,38 @@ export class SessionStore {
   }
 
   /**
-   * Moves a session from one of `from` to `to`; returns false when it was in another state (so
-   * exactly one caller wins a transition such as failed -> provisioning).
+   * Applies a named transition of the lifecycle table; returns false when the session was not in
+   * one of its `from` states (so exactly one caller wins a change such as failed -> provisioning).
    */
   async transition(
     projectUuid: string,
-    from: DevSessionState[],
-    to: DevSessionState,
-    fields: {
-      lastError?: string | null;
-      size?: DevSessionSize;
-      values?: Record<string, unknown>;
-      projectId?: string;
-    } = {},
+    name: TransitionName,
+    fields: { lastError?: string | null } = {},
+    trx: Knex = this.db,
   ): Promise<boolean> {
+    const { from, to } = TRANSITIONS[name];
     const patch: Partial<Row> = {
       state: to,
       updated_at: new Date().toISOString(),
     };
     if (fields.lastError !== undefined) patch.last_error = fields.lastError;
-    if (fields.size) patch.size = fields.size;
-    if (fields.values) patch.values_json = JSON.stringify(fields.values);
-    if (fields.projectId) patch.project_id = fields.projectId;
-    const n = await this.db<Row>(TABLE)
+    const n = await trx<Row>(TABLE)
       .where({ project_uuid: projectUuid })
-      .whereIn('state', from)
+      .whereIn('state', [...from])
       .update(patch);
     return n === 1;
   }
 
-  async delete(projectUuid: string): Promise<boolean> {
+  /** Records why Helm work failed without changing the state (a delete that will be retried). */
+  async recordError(projectUuid: string, lastError: string): Promise<void> {
+    await this.db<Row>(TABLE)
+      .where({ project_uuid: projectUuid })
+      .update({ last_error: lastError, updated_at: new Date().toISOString() });
+  }
+
+  async delete(projectUuid: string, trx: Knex = this.db): Promise<boolean> {
     return (
-      (await this.db(TABLE).where({ project_uuid: projectUuid }).delete()) === 1
+      (await trx(TABLE).where({ project_uuid: projectUuid }).delete()) === 1
     );
   }
 }

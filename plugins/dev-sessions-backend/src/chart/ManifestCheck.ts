@@ -1,6 +1,5 @@
-import { InputError } from '@backstage/errors';
 import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
-import { parseAllDocuments } from 'yaml';
+import { KubeObject, parseManifest, refuse } from './manifest';
 
 /** The kinds charts/dev-session renders (`apiVersion/Kind`); all of them namespaced. */
 export const DEFAULT_ALLOWED_KINDS = [
@@ -25,12 +24,6 @@ const ALLOWED_VOLUME_SOURCES = [
   'downwardAPI',
 ];
 
-function refuse(object: string, rule: string): never {
-  throw new InputError(
-    `The rendered chart was refused before anything was installed: ${object} ${rule}`,
-  );
-}
-
 /**
  * Checks what Helm rendered for a session before it is installed: only the allowed kinds, every
  * object in the session's namespace (none cluster-scoped, none elsewhere), labelled with the
@@ -45,27 +38,23 @@ export class ManifestCheck {
     this.allowed = new Set(allowedKinds);
   }
 
-  /** Returns the objects as `Kind/name`; throws an InputError naming the first offending object. */
+  /** Parses and checks a manifest; returns the objects as `Kind/name`. */
   check(
     manifests: string,
     session: { namespace: string; projectUuid: string },
   ): string[] {
+    return this.checkObjects(parseManifest(manifests), session);
+  }
+
+  /**
+   * Returns the objects as `Kind/name`; throws an InputError naming the first offending object.
+   */
+  checkObjects(
+    docs: KubeObject[],
+    session: { namespace: string; projectUuid: string },
+  ): string[] {
     const objects: string[] = [];
-    const docs = parseAllDocuments(manifests, {
-      uniqueKeys: true,
-      merge: false,
-    });
-    if (!Array.isArray(docs)) refuse('the manifest', 'is not a YAML stream');
-    for (const doc of docs) {
-      if (doc.errors.length)
-        refuse(
-          'a document',
-          `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`,
-        );
-      const o = doc.toJS({ maxAliasCount: 0 });
-      if (o === null || o === undefined) continue;
-      if (typeof o !== 'object' || Array.isArray(o))
-        refuse('a document', 'is not a Kubernetes object');
+    for (const o of docs) {
       const name = o.metadata?.name;
       const id = `${o.kind}/${name}`;
       const kind = `${o.apiVersion}/${o.kind}`;

@@ -3,7 +3,7 @@
  * PostgreSQL 15 and sets BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING).
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { SessionStore, NewSession } from './store';
+import { SessionStore, NewSession } from './SessionStore';
 
 jest.setTimeout(60_000);
 
@@ -75,30 +75,34 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
     expect(await store.list()).toHaveLength(1);
   });
 
-  it('transitions only from the expected states, so one caller wins a retry', async () => {
+  it('applies only the transitions of the lifecycle table, so one caller wins a retry', async () => {
     const store = await storeFor(databaseId);
     await store.insertIfAbsent(newSession(uuid));
     expect(
-      await store.transition(uuid, ['provisioning'], 'failed', {
+      await store.transition(uuid, 'provisionFailed', {
         lastError: 'helm: timed out',
       }),
     ).toBe(true);
     expect((await store.get(uuid))!.lastError).toBe('helm: timed out');
     const wins = await Promise.all(
-      [1, 2, 3].map(() =>
-        store.transition(uuid, ['failed'], 'provisioning', { lastError: null }),
-      ),
+      [1, 2, 3].map(() => store.transition(uuid, 'retry', { lastError: null })),
     );
     expect(wins.filter(Boolean)).toHaveLength(1);
-    expect(await store.transition(uuid, ['failed'], 'ready')).toBe(false);
+    // provisioning -> failed -> provisioning: `releaseLost` applies to ready sessions only
+    expect(await store.transition(uuid, 'releaseLost')).toBe(false);
     expect(
-      await store.transition(uuid, ['provisioning'], 'ready', {
-        lastError: null,
-      }),
+      await store.transition(uuid, 'provisioned', { lastError: null }),
     ).toBe(true);
     const s = await store.get(uuid);
     expect(s!.state).toBe('ready');
     expect(s!.lastError).toBeUndefined();
+    expect(await store.transition(uuid, 'deleteRequested')).toBe(true);
+    expect(await store.transition(uuid, 'deleteRequested')).toBe(false);
+    await store.recordError(uuid, 'helm uninstall: timed out');
+    expect(await store.get(uuid)).toMatchObject({
+      state: 'deleting',
+      lastError: 'helm uninstall: timed out',
+    });
   });
 
   it('lists by owner and deletes', async () => {

@@ -4,13 +4,13 @@ import * as k8s from '@kubernetes/client-node';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Cluster } from './Cluster';
 import {
-  Cluster,
   ClusterTarget,
-  notOursReason,
   readSessionRoleBinding,
   resolveCluster,
-} from './cluster';
+} from './ClusterTarget';
+import { notOursReason } from './ownership';
 
 const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const OURS = {

@@ -20,32 +20,6 @@ export class HelmError extends Error {
   }
 }
 
-/** Finds helm: explicit binary, then PATH, then the copy unpacked by this repository's tools. */
-export function findHelm(configured?: string): string {
-  if (configured) return configured;
-  if (process.env.DEV_SESSIONS_HELM) return process.env.DEV_SESSIONS_HELM;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir && fs.existsSync(path.join(dir, 'helm')))
-      return path.join(dir, 'helm');
-  }
-  const cache =
-    process.env.DEV_SESSIONS_CACHE ??
-    path.join(os.homedir(), '.cache', 'dev-sessions');
-  const tools = path.join(cache, 'tools');
-  if (fs.existsSync(tools)) {
-    const dirs = fs
-      .readdirSync(tools)
-      .filter(d => d.startsWith('kubectl-layer-'))
-      .sort()
-      .reverse();
-    for (const d of dirs) {
-      if (fs.existsSync(path.join(tools, d, 'helm')))
-        return path.join(tools, d, 'helm');
-    }
-  }
-  return 'helm';
-}
-
 export interface HelmOptions {
   binary: string;
   /** kubeconfig file helm talks to the cluster with. */
@@ -59,18 +33,25 @@ export interface HelmOptions {
 export class Helm {
   constructor(private readonly opts: HelmOptions) {}
 
-  private async run(args: string[], timeoutMs: number) {
-    const r = await execa(this.opts.binary, args, {
+  private async run(args: string[], timeoutMs: number, signal?: AbortSignal) {
+    const child = execa(this.opts.binary, args, {
       env: { KUBECONFIG: this.opts.kubeconfigPath(), HELM_NO_PLUGINS: '1' },
       extendEnv: true,
       timeout: timeoutMs,
       reject: false,
     });
+    // a job that lost its lease stops its Helm run, so that the replica that claims the job next
+    // never runs Helm on the release at the same time
+    const abort = () => child.kill('SIGTERM', { forceKillAfterTimeout: 5000 });
+    signal?.addEventListener('abort', abort, { once: true });
+    const r = await child.finally(() =>
+      signal?.removeEventListener('abort', abort),
+    );
     if (r.failed || r.exitCode !== 0) {
       const stderr = (r.stderr || r.stdout || '').trim();
-      const reason = r.timedOut
-        ? `timed out after ${timeoutMs / 1000}s`
-        : `exited with ${r.exitCode}`;
+      let reason = `exited with ${r.exitCode}`;
+      if (r.timedOut) reason = `timed out after ${timeoutMs / 1000}s`;
+      else if (signal?.aborted) reason = 'was stopped: the job lost its lease';
       throw new HelmError(
         `helm ${args[0]} ${reason}: ${stderr || r.command}`,
         stderr,
@@ -107,6 +88,7 @@ export class Helm {
     chart: ChartSource;
     values: object;
     timeoutSeconds: number;
+    signal?: AbortSignal;
   }): Promise<void> {
     await this.withValuesFile(o.values, file =>
       this.run(
@@ -127,8 +109,24 @@ export class Helm {
           '5',
         ],
         (o.timeoutSeconds + 60) * 1000,
+        o.signal,
       ),
     );
+  }
+
+  /**
+   * `helm pull --untar` of a chart reference into a new temporary directory; returns the chart's
+   * directory. The backend installs exactly what it pulled (and checked) once.
+   */
+  async pull(chart: ChartSource & { kind: 'ref' }): Promise<string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-session-chart-'));
+    await this.run(
+      ['pull', ...this.chartArgs(chart), '--untar', '--untardir', dir],
+      120_000,
+    );
+    const [name] = fs.readdirSync(dir);
+    if (!name) throw new Error(`helm pull ${chart.ref} left no chart in ${dir}`);
+    return path.join(dir, name);
   }
 
   /** `helm template`: what would be created, without a cluster change. */
@@ -183,11 +181,12 @@ export class Helm {
     release: string,
     namespace: string,
     timeoutSeconds: number,
+    signal?: AbortSignal,
   ): Promise<string | undefined> {
     const s = await this.status(release, namespace);
     if (!s?.status?.startsWith('pending-')) return undefined;
     if (s.status === 'pending-install' || s.revision <= 1) {
-      await this.uninstall(release, namespace, timeoutSeconds);
+      await this.uninstall(release, namespace, timeoutSeconds, signal);
       return `uninstalled release ${release} that was stuck in ${s.status}`;
     }
     await this.run(
@@ -203,6 +202,7 @@ export class Helm {
         '5',
       ],
       (timeoutSeconds + 30) * 1000,
+      signal,
     );
     return `rolled back release ${release} that was stuck in ${s.status}`;
   }
@@ -212,6 +212,7 @@ export class Helm {
     release: string,
     namespace: string,
     timeoutSeconds: number,
+    signal?: AbortSignal,
   ): Promise<void> {
     try {
       await this.run(
@@ -225,6 +226,7 @@ export class Helm {
           `${timeoutSeconds}s`,
         ],
         (timeoutSeconds + 30) * 1000,
+        signal,
       );
     } catch (e) {
       if (e instanceof HelmError && /not found/i.test(e.stderr)) return;

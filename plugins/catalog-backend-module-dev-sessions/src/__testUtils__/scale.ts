@@ -1,11 +1,17 @@
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import { coreServices, createBackendModule, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import { DevSession, devSessionEntityRef } from '@internal/backstage-plugin-dev-sessions-common';
-import express from 'express';
+import {
+  DevSession,
+  devSessionEntityRef,
+} from '@internal/backstage-plugin-dev-sessions-common';
 import request from 'supertest';
 import { DevSessionEntityProvider } from '../DevSessionEntityProvider';
 
@@ -15,12 +21,28 @@ export function generateSessions(n: number, prefix = 'Project'): DevSession[] {
     const hex = i.toString(16).padStart(12, '0');
     const uuid = `00000000-0000-4000-8000-${hex}`;
     const projectId = `${prefix} ${i} – Überprüfung`;
-    const ep = (r: string) => ({ url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`, path: `/${r}` });
+    const ep = (r: string) => ({
+      url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`,
+      path: `/${r}`,
+    });
     return {
-      projectUuid: uuid, projectId, owner: `user:default/user-${i % 7}`, namespace: uuid,
-      releaseName: 'dev-session', chartVersion: '0.1.0', size: 'small', state: 'ready', cluster: 'local',
-      endpoints: { preview: ep('preview'), chat: ep('chat'), vscode: ep('vscode') },
-      entityRef: devSessionEntityRef(projectId, uuid), createdAt: 'x', updatedAt: 'x',
+      projectUuid: uuid,
+      projectId,
+      owner: `user:default/user-${i % 7}`,
+      namespace: uuid,
+      releaseName: 'dev-session',
+      chartVersion: '0.1.0',
+      size: 'small',
+      state: 'ready',
+      cluster: 'local',
+      endpoints: {
+        preview: ep('preview'),
+        chat: ep('chat'),
+        vscode: ep('vscode'),
+      },
+      entityRef: devSessionEntityRef(projectId, uuid),
+      createdAt: 'x',
+      updatedAt: 'x',
     } as DevSession;
   });
 }
@@ -33,9 +55,13 @@ export function fakeDevSessionsPlugin(sessions: DevSession[]) {
       env.registerInit({
         deps: { httpRouter: coreServices.httpRouter },
         async init({ httpRouter }) {
-          const router = express.Router();
-          router.get('/sessions', (_req, res) => res.json({ items: sessions }));
-          httpRouter.use(router);
+          httpRouter.use((req, res, next) => {
+            if (req.method === 'GET' && req.path === '/sessions') {
+              res.json({ items: sessions });
+            } else {
+              next();
+            }
+          });
         },
       });
     },
@@ -66,7 +92,12 @@ export async function startCatalog(features: any[], config: object = {}) {
       catalogPlugin,
       ...features,
       mockServices.rootConfig.factory({
-        data: { catalog: { rules: [{ allow: ['Component', 'Resource', 'Location'] }] }, ...config },
+        data: {
+          catalog: {
+            rules: [{ allow: ['Component', 'Resource', 'Location'] }],
+          },
+          ...config,
+        },
       }),
     ],
   });
@@ -74,15 +105,27 @@ export async function startCatalog(features: any[], config: object = {}) {
 
 /** Number of dev-session entities the catalog API returns. */
 export async function countDevSessionEntities(server: any): Promise<number> {
-  const r = await request(server).get('/api/catalog/entities/by-query?filter=spec.type=dev-session&limit=1');
+  const r = await request(server).get(
+    '/api/catalog/entities/by-query?filter=spec.type=dev-session&limit=1',
+  );
   return r.body.totalItems ?? 0;
 }
 
-export async function waitForCount(server: any, n: number, timeoutMs: number): Promise<number> {
+export async function waitForCount(
+  server: any,
+  n: number,
+  timeoutMs: number,
+): Promise<number> {
   const start = Date.now();
   for (;;) {
-    if ((await countDevSessionEntities(server)) === n) return Date.now() - start;
-    if (Date.now() - start > timeoutMs) throw new Error(`catalog did not reach ${n} dev-session entities in ${timeoutMs} ms (has ${await countDevSessionEntities(server)})`);
+    if ((await countDevSessionEntities(server)) === n)
+      return Date.now() - start;
+    if (Date.now() - start > timeoutMs)
+      throw new Error(
+        `catalog did not reach ${n} dev-session entities in ${timeoutMs} ms (has ${await countDevSessionEntities(
+          server,
+        )})`,
+      );
     await new Promise(r => setTimeout(r, 50));
   }
 }

@@ -1,0 +1,230 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ServiceUnavailableError } from '@backstage/errors';
+import { SessionChart } from '../chart/SessionChart';
+import { Cluster } from '../cluster/Cluster';
+import { JobSettings } from '../config/settings';
+import { Job, JobStore } from '../database/JobStore';
+import { SessionStore, StoredSession } from '../database/SessionStore';
+import { Helm } from '../helm/Helm';
+import { TransitionName } from '../lifecycle/transitions';
+import { SessionEvents } from '../service/SessionEvents';
+import { Lease } from './Lease';
+
+/** A provision job claimed this often (its runners kept dying) fails the session. */
+export const MAX_ATTEMPTS = 3;
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 4000);
+}
+
+/**
+ * Runs the durable jobs on this replica: the ones it creates itself (at once) and the ones it
+ * claims from the database because nobody holds them (a replica died, or a run finished and a
+ * newer request is waiting). The database is the only source of truth; `running` only limits
+ * how many jobs this replica runs at once.
+ */
+export class JobRunner {
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly deps: {
+      store: SessionStore;
+      jobs: JobStore;
+      chart: SessionChart;
+      helm: Helm;
+      cluster?: Cluster;
+      settings: JobSettings & { releaseName: string };
+      logger: LoggerService;
+      events: SessionEvents;
+    },
+  ) {}
+
+  get replicaId(): string {
+    return this.deps.settings.replicaId;
+  }
+
+  get leaseMs(): number {
+    return this.deps.settings.leaseMs;
+  }
+
+  /** Claims and starts the jobs nobody holds, up to this replica's concurrency. */
+  async poll(): Promise<number> {
+    const { concurrency, replicaId, leaseMs } = this.deps.settings;
+    const free = concurrency - this.running.size;
+    if (free <= 0) return 0;
+    let started = 0;
+    for (const candidate of await this.deps.jobs.claimable(free)) {
+      if (this.running.has(candidate.projectUuid)) continue;
+      const job = await this.deps.jobs.claim(
+        candidate.projectUuid,
+        replicaId,
+        leaseMs,
+      );
+      if (job) {
+        this.start(job);
+        started++;
+      }
+    }
+    return started;
+  }
+
+  /**
+   * Runs a job this replica holds, in the background. When this replica is still running an
+   * earlier generation of the project's job (a delete that arrived during the install), that run
+   * finishes first, finds its generation superseded, releases the job and polls: the new work
+   * starts right after it, never beside it.
+   */
+  start(job: Job): void {
+    if (this.running.has(job.projectUuid)) return;
+    this.running.add(job.projectUuid);
+    this.run(job)
+      .catch(e =>
+        this.deps.logger.error(
+          `The ${job.kind} job of project ${job.projectUuid} failed unexpectedly: ${message(e)}`,
+        ),
+      )
+      .finally(() => {
+        this.running.delete(job.projectUuid);
+        // a request that arrived during this run (e.g. delete during an install) is next
+        this.poll().catch(() => undefined);
+      });
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { jobs, logger } = this.deps;
+    const { replicaId, leaseMs } = this.deps.settings;
+    const lease = new Lease(job, jobs, replicaId, leaseMs, logger);
+    try {
+      if (job.kind === 'provision') await this.provision(job, lease.signal);
+      else await this.remove(job, lease.signal);
+    } finally {
+      lease.stop();
+    }
+  }
+
+  private requireCluster(): Cluster {
+    if (!this.deps.cluster)
+      throw new ServiceUnavailableError('No Kubernetes cluster is configured');
+    return this.deps.cluster;
+  }
+
+  /** Applies the outcome of a provision run, unless a newer request superseded it. */
+  private async settle(
+    job: Job,
+    outcome?: { transition: TransitionName; lastError: string | null },
+  ) {
+    const { store, jobs, events, settings } = this.deps;
+    const done = await store.transaction(async trx => {
+      if (!(await jobs.complete(trx, job, settings.replicaId))) return false;
+      if (outcome) {
+        const { transition, lastError } = outcome;
+        await store.transition(job.projectUuid, transition, { lastError }, trx);
+      }
+      return true;
+    });
+    if (done) events.upserted(await store.get(job.projectUuid));
+    else await jobs.release(job.projectUuid, settings.replicaId);
+  }
+
+  private async provision(job: Job, signal: AbortSignal): Promise<void> {
+    const { store, chart, helm, logger } = this.deps;
+    const uuid = job.projectUuid;
+    const s = await store.get(uuid);
+    if (!s || s.state !== 'provisioning') {
+      // nothing to provision any more (the session moved on); drop this generation
+      await this.settle(job);
+      return;
+    }
+    if (job.attempts > MAX_ATTEMPTS) {
+      await this.settle(job, {
+        transition: 'provisionFailed',
+        lastError: `Provisioning was interrupted ${MAX_ATTEMPTS} times (the backend replicas running it stopped); create again to retry`,
+      });
+      return;
+    }
+    try {
+      const cluster = this.requireCluster();
+      // the values are built again from the stored request under the platform's current policy
+      const values = await chart.values(specOf(s));
+      await cluster.ensureNamespace(s.namespace, uuid);
+      const recovered = await helm.recoverPending(
+        s.releaseName,
+        s.namespace,
+        job.timeoutSeconds,
+        signal,
+      );
+      if (recovered) logger.warn(`Dev session of project ${uuid}: ${recovered}`);
+      await helm.upgradeInstall({
+        release: s.releaseName,
+        namespace: s.namespace,
+        chart: await chart.source(),
+        values,
+        timeoutSeconds: job.timeoutSeconds,
+        signal,
+      });
+      logger.info(`Dev session of project ${uuid} is ready`);
+      await this.settle(job, { transition: 'provisioned', lastError: null });
+    } catch (e) {
+      if (signal.aborted) return; // another replica owns the job now
+      logger.warn(`Dev session of project ${uuid} failed: ${message(e)}`);
+      await this.settle(job, {
+        transition: 'provisionFailed',
+        lastError: message(e),
+      });
+    }
+  }
+
+  private async remove(job: Job, signal: AbortSignal): Promise<void> {
+    const { store, jobs, helm, logger, events, settings } = this.deps;
+    const uuid = job.projectUuid;
+    const s = await store.get(uuid);
+    if (!s) {
+      await jobs.remove(uuid);
+      return;
+    }
+    try {
+      const cluster = this.requireCluster();
+      // only in a namespace that is ours: never uninstall or delete what dev sessions did not make
+      const own = await cluster.namespaceOwnership(s.namespace, uuid);
+      if (own.state === 'owned' || own.state === 'deleting') {
+        await helm.uninstall(
+          s.releaseName,
+          s.namespace,
+          job.timeoutSeconds,
+          signal,
+        );
+      }
+      await cluster.deleteNamespace(s.namespace, { projectUuid: uuid });
+    } catch (e) {
+      if (signal.aborted) return;
+      // the session stays `deleting` and says why; the job is tried again after a pause
+      logger.warn(`Deleting the dev session of ${uuid} failed: ${message(e)}`);
+      await store.recordError(uuid, message(e));
+      events.upserted(await store.get(uuid));
+      const delay = Math.min(300_000, 10_000 * 2 ** Math.min(job.attempts, 5));
+      await jobs.release(uuid, settings.replicaId, delay);
+      return;
+    }
+    const gone = await store.transaction(async trx => {
+      if (!(await jobs.complete(trx, job, settings.replicaId))) return false;
+      await store.delete(uuid, trx);
+      return true;
+    });
+    if (gone) {
+      events.deleted(s);
+      logger.info(`Deleted dev session of project ${uuid}`);
+    } else await jobs.release(uuid, settings.replicaId);
+  }
+}
+
+/** The request a stored session was created with. */
+export function specOf(s: StoredSession) {
+  return {
+    projectUuid: s.projectUuid,
+    projectId: s.projectId,
+    owner: s.owner,
+    component: s.component,
+    size: s.size,
+    values: s.values,
+  };
+}

@@ -1,0 +1,87 @@
+import {
+  DEV_SESSION_STATES,
+  DevSessionState,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import {
+  BUSY_STATES,
+  canTransition,
+  INITIAL_STATE,
+  TRANSITIONS,
+  TransitionName,
+} from './transitions';
+
+const names = Object.keys(TRANSITIONS) as TransitionName[];
+
+describe('lifecycle transitions', () => {
+  it('uses only the known states', () => {
+    for (const name of names) {
+      const { from, to } = TRANSITIONS[name];
+      expect(DEV_SESSION_STATES).toContain(to);
+      expect(from.length).toBeGreaterThan(0);
+      for (const f of from) expect(DEV_SESSION_STATES).toContain(f);
+      expect(from).not.toContain(to);
+    }
+    expect(DEV_SESSION_STATES).toContain(INITIAL_STATE);
+  });
+
+  it('reaches every state from the initial one', () => {
+    const reached = new Set<DevSessionState>([INITIAL_STATE]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const name of names) {
+        const { from, to } = TRANSITIONS[name];
+        if (from.some(f => reached.has(f)) && !reached.has(to)) {
+          reached.add(to);
+          grew = true;
+        }
+      }
+    }
+    expect([...reached].sort()).toEqual([...DEV_SESSION_STATES].sort());
+  });
+
+  it('enters deleting only through deleteRequested, and nothing leaves it (the row is removed)', () => {
+    const into = names.filter(n => TRANSITIONS[n].to === 'deleting');
+    expect(into).toEqual(['deleteRequested']);
+    for (const name of names)
+      expect(TRANSITIONS[name].from as readonly string[]).not.toContain(
+        'deleting',
+      );
+    // every other state may be deleted
+    expect([...TRANSITIONS.deleteRequested.from].sort()).toEqual(
+      DEV_SESSION_STATES.filter(s => s !== 'deleting').sort(),
+    );
+  });
+
+  it('has the documented table', () => {
+    expect(TRANSITIONS).toEqual({
+      provisioned: { from: ['provisioning'], to: 'ready' },
+      provisionFailed: { from: ['provisioning'], to: 'failed' },
+      retry: { from: ['failed'], to: 'provisioning' },
+      deleteRequested: {
+        from: ['provisioning', 'ready', 'failed'],
+        to: 'deleting',
+      },
+      releaseLost: { from: ['ready'], to: 'failed' },
+    });
+    expect(INITIAL_STATE).toBe('provisioning');
+    expect([...BUSY_STATES].sort()).toEqual(['deleting', 'provisioning']);
+  });
+
+  it('canTransition answers from the table for every transition and state', () => {
+    for (const name of names) {
+      for (const state of DEV_SESSION_STATES) {
+        expect([name, state, canTransition(name, state)]).toEqual([
+          name,
+          state,
+          (TRANSITIONS[name].from as readonly string[]).includes(state),
+        ]);
+      }
+    }
+    expect(canTransition('retry', 'failed')).toBe(true);
+    expect(canTransition('retry', 'ready')).toBe(false);
+    expect(canTransition('deleteRequested', 'deleting')).toBe(false);
+    expect(canTransition('releaseLost', 'provisioning')).toBe(false);
+    expect(canTransition('provisioned', 'provisioning')).toBe(true);
+  });
+});

@@ -1,0 +1,49 @@
+import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
+
+/**
+ * Every state change of a session, by name. A session is created in `provisioning` (with a
+ * provision job) and removed from `deleting` (when its delete job has finished); in between it
+ * changes state only through one of these, and only from the listed states, so two replicas
+ * racing for the same change cannot both win it.
+ *
+ * | transition        | from                          | to           | by                           |
+ * | ----------------- | ----------------------------- | ------------ | ---------------------------- |
+ * | `provisioned`     | provisioning                  | ready        | provision job, Helm deployed |
+ * | `provisionFailed` | provisioning                  | failed       | provision job, Helm failed   |
+ * | `retry`           | failed                        | provisioning | get-or-create of a failed one|
+ * | `deleteRequested` | provisioning, ready, failed   | deleting     | delete (REST, action)        |
+ * | `releaseLost`     | ready                         | failed       | reconcile: release gone/failed |
+ */
+export const TRANSITIONS = {
+  provisioned: { from: ['provisioning'], to: 'ready' },
+  provisionFailed: { from: ['provisioning'], to: 'failed' },
+  retry: { from: ['failed'], to: 'provisioning' },
+  deleteRequested: {
+    from: ['provisioning', 'ready', 'failed'],
+    to: 'deleting',
+  },
+  releaseLost: { from: ['ready'], to: 'failed' },
+} as const satisfies Record<
+  string,
+  { from: readonly DevSessionState[]; to: DevSessionState }
+>;
+
+/** The name of a transition in {@link TRANSITIONS}. */
+export type TransitionName = keyof typeof TRANSITIONS;
+
+/** The state a session is created in. */
+export const INITIAL_STATE: DevSessionState = 'provisioning';
+
+/** States in which Helm work is pending or running for the session (a job exists). */
+export const BUSY_STATES: readonly DevSessionState[] = [
+  'provisioning',
+  'deleting',
+];
+
+/** Whether `name` may be applied to a session in state `from`. */
+export function canTransition(
+  name: TransitionName,
+  from: DevSessionState,
+): boolean {
+  return (TRANSITIONS[name].from as readonly DevSessionState[]).includes(from);
+}

@@ -1,0 +1,253 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common';
+import { JobStore } from '../database/JobStore';
+import { SessionStore } from '../database/SessionStore';
+import { SessionEvents } from '../service/SessionEvents';
+import { Reconciler } from './Reconciler';
+
+jest.setTimeout(30_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+const uuid = (n: number) =>
+  `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+type State = 'provisioning' | 'ready' | 'failed' | 'deleting';
+
+async function setup(
+  releases: Record<
+    string,
+    { status: string; revision: number } | undefined
+  > = {},
+  opts: { cluster?: boolean } = {},
+) {
+  const knex = await databases.init('SQLITE_3');
+  const store = await SessionStore.create({
+    getClient: async () => knex,
+  } as any);
+  const jobs = new JobStore(store.db);
+  const helm = {
+    status: jest.fn(async (_release: string, ns: string) => releases[ns]),
+  };
+  const cluster = {
+    checkReachable: jest.fn(async () => {}),
+    namespaceOwnership: jest.fn(
+      async (_ns: string, _uuid: string): Promise<{ state: string }> => ({
+        state: 'owned',
+      }),
+    ),
+  };
+  const logger = mockServices.logger.mock();
+  const events = new SessionEvents(logger, 'test');
+  const changes: string[] = [];
+  events.onChange((c: DevSessionChange) =>
+    changes.push(
+      c.type === 'upsert'
+        ? `${c.session.projectUuid}:${c.session.state}`
+        : `${c.projectUuid}:gone`,
+    ),
+  );
+  const reconciler = new Reconciler({
+    store,
+    jobs,
+    helm: helm as any,
+    cluster: opts.cluster === false ? undefined : (cluster as any),
+    logger,
+    events,
+    timeoutSeconds: 75,
+  });
+
+  async function insert(id: string, state: State) {
+    const ep = { url: 'http://x/', path: '/x' };
+    await store.insertIfAbsent({
+      projectUuid: id,
+      namespace: id,
+      projectId: 'p',
+      owner: 'user:default/jane',
+      releaseName: 'dev-session',
+      chartVersion: '0.1.0',
+      size: 'medium',
+      values: {},
+      endpoints: { preview: ep, chat: ep, vscode: ep },
+    });
+    if (state === 'ready' || state === 'deleting')
+      await store.transition(id, 'provisioned');
+    if (state === 'failed')
+      await store.transition(id, 'provisionFailed', { lastError: 'boom' });
+    if (state === 'deleting') await store.transition(id, 'deleteRequested');
+  }
+
+  const withJob = (id: string, kind: 'provision' | 'delete') =>
+    store.transaction(trx =>
+      jobs.request(trx, id, kind, 60, { owner: 'other', leaseMs: 60_000 }),
+    );
+
+  return {
+    store,
+    jobs,
+    helm,
+    cluster,
+    logger,
+    changes,
+    reconciler,
+    insert,
+    withJob,
+  };
+}
+
+describe('Reconciler', () => {
+  it('fails a ready session whose release is missing', async () => {
+    const t = await setup({});
+    await t.insert(uuid(1), 'ready');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 1, changed: 1 });
+    expect(await t.store.get(uuid(1))).toMatchObject({
+      state: 'failed',
+      lastError: 'Helm release not found in the cluster (found by reconcile)',
+    });
+    expect(t.helm.status).toHaveBeenCalledWith('dev-session', uuid(1));
+    expect(t.changes).toEqual([`${uuid(1)}:failed`]);
+  });
+
+  it.each(['failed', 'uninstalled'])(
+    'fails a ready session whose release is %s',
+    async status => {
+      const t = await setup({ [uuid(1)]: { status, revision: 2 } });
+      await t.insert(uuid(1), 'ready');
+      expect(await t.reconciler.reconcile()).toEqual({
+        checked: 1,
+        changed: 1,
+      });
+      expect(await t.store.get(uuid(1))).toMatchObject({
+        state: 'failed',
+        lastError: `Helm release is ${status} (found by reconcile)`,
+      });
+    },
+  );
+
+  it.each(['absent', 'foreign', 'deleting'])(
+    'fails a ready session whose namespace is %s, without asking helm',
+    async state => {
+      const t = await setup({ [uuid(1)]: { status: 'deployed', revision: 1 } });
+      t.cluster.namespaceOwnership.mockResolvedValue({ state });
+      await t.insert(uuid(1), 'ready');
+      expect(await t.reconciler.reconcile()).toEqual({
+        checked: 1,
+        changed: 1,
+      });
+      expect((await t.store.get(uuid(1)))!.state).toBe('failed');
+      expect(t.cluster.namespaceOwnership).toHaveBeenCalledWith(
+        uuid(1),
+        uuid(1),
+      );
+      expect(t.helm.status).not.toHaveBeenCalled();
+    },
+  );
+
+  it('leaves ready sessions with a deployed (or pending) release and failed ones alone', async () => {
+    const t = await setup({
+      [uuid(1)]: { status: 'deployed', revision: 3 },
+      [uuid(2)]: { status: 'pending-upgrade', revision: 4 },
+    });
+    await t.insert(uuid(1), 'ready');
+    await t.insert(uuid(2), 'ready');
+    await t.insert(uuid(3), 'failed');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 3, changed: 0 });
+    expect((await t.store.get(uuid(1)))!.state).toBe('ready');
+    expect((await t.store.get(uuid(2)))!.state).toBe('ready');
+    expect(await t.store.get(uuid(3))).toMatchObject({
+      state: 'failed',
+      lastError: 'boom',
+    });
+    expect(t.helm.status).toHaveBeenCalledTimes(2);
+    expect(await t.jobs.projects()).toEqual(new Set());
+    expect(t.changes).toEqual([]);
+  });
+
+  it('skips sessions that have a job: they are the job runner’s', async () => {
+    const t = await setup({});
+    await t.insert(uuid(1), 'ready'); // release missing, but a job is on it
+    await t.insert(uuid(2), 'provisioning');
+    await t.insert(uuid(3), 'deleting');
+    const jobs = [
+      await t.withJob(uuid(1), 'provision'),
+      await t.withJob(uuid(2), 'provision'),
+      await t.withJob(uuid(3), 'delete'),
+    ];
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 3, changed: 0 });
+    expect((await t.store.get(uuid(1)))!.state).toBe('ready');
+    expect(t.helm.status).not.toHaveBeenCalled();
+    expect(t.cluster.namespaceOwnership).not.toHaveBeenCalled();
+    for (const job of jobs)
+      expect(await t.jobs.get(job.projectUuid)).toEqual(job); // untouched
+  });
+
+  it('gives provisioning and deleting sessions without a job their job back', async () => {
+    const t = await setup({});
+    await t.insert(uuid(1), 'provisioning');
+    await t.insert(uuid(2), 'deleting');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 2, changed: 2 });
+    expect(await t.jobs.get(uuid(1))).toMatchObject({
+      kind: 'provision',
+      generation: 1,
+      owner: undefined,
+      timeoutSeconds: 75,
+    });
+    expect(await t.jobs.get(uuid(2))).toMatchObject({
+      kind: 'delete',
+      owner: undefined,
+      timeoutSeconds: 75,
+    });
+    // not leased: any replica's poll takes them
+    expect((await t.jobs.claimable(10)).map(j => j.projectUuid).sort()).toEqual(
+      [uuid(1), uuid(2)],
+    );
+    // the states are the jobs' business
+    expect((await t.store.get(uuid(1)))!.state).toBe('provisioning');
+    expect((await t.store.get(uuid(2)))!.state).toBe('deleting');
+    expect(t.helm.status).not.toHaveBeenCalled();
+    // the next round sees the jobs and changes nothing
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 2, changed: 0 });
+    expect((await t.jobs.get(uuid(1)))!.generation).toBe(1);
+  });
+
+  it('skips everything when the cluster cannot be reached', async () => {
+    const t = await setup({});
+    t.cluster.checkReachable.mockRejectedValueOnce(
+      new Error('Cluster test is not reachable: ECONNREFUSED'),
+    );
+    await t.insert(uuid(1), 'ready');
+    await t.insert(uuid(2), 'provisioning');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 0, changed: 0 });
+    expect((await t.store.get(uuid(1)))!.state).toBe('ready');
+    expect(await t.jobs.projects()).toEqual(new Set());
+    expect(t.helm.status).not.toHaveBeenCalled();
+    expect(t.logger.warn).toHaveBeenCalledWith(
+      'dev-sessions reconcile skipped: Cluster test is not reachable: ECONNREFUSED',
+    );
+  });
+
+  it('does nothing without a cluster', async () => {
+    const t = await setup({}, { cluster: false });
+    await t.insert(uuid(1), 'ready');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 0, changed: 0 });
+    expect((await t.store.get(uuid(1)))!.state).toBe('ready');
+  });
+
+  it('goes on with the other sessions when one check fails', async () => {
+    const t = await setup({});
+    t.helm.status.mockRejectedValueOnce(new Error('helm status exited with 1'));
+    await t.insert(uuid(1), 'ready');
+    await t.insert(uuid(2), 'ready');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 2, changed: 1 });
+    const states = [
+      (await t.store.get(uuid(1)))!.state,
+      (await t.store.get(uuid(2)))!.state,
+    ];
+    expect(states.sort()).toEqual(['failed', 'ready']);
+    expect(t.logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /reconcile of .* failed: helm status exited with 1/,
+      ),
+    );
+  });
+});

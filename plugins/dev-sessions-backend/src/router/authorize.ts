@@ -1,0 +1,105 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import {
+  AuthorizePermissionRequest,
+  AuthorizeResult,
+  BasicPermission,
+  PolicyDecision,
+  QueryPermissionRequest,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  createConditionAuthorizer,
+  PermissionRule,
+  PermissionRuleset,
+} from '@backstage/plugin-permission-node';
+import {
+  DEV_SESSION_RESOURCE_TYPE,
+  DevSession,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionQuery, devSessionRules } from '../permissions';
+
+/** A dev-session resource permission (read, update, delete). */
+export type DevSessionPermission = ResourcePermission<
+  typeof DEV_SESSION_RESOURCE_TYPE
+>;
+
+/**
+ * One permission check: a basic permission (create) on its own, a resource permission with the
+ * project UUID of the session it is about.
+ */
+export type DevSessionAuthorizeRequest =
+  | { permission: BasicPermission; resourceRef?: never }
+  | { permission: DevSessionPermission; resourceRef: string };
+
+/** The rules of the dev-session resource type, looked up by name as the permission framework does. */
+const devSessionRuleset: PermissionRuleset<
+  DevSession,
+  DevSessionQuery,
+  typeof DEV_SESSION_RESOURCE_TYPE
+> = {
+  getRuleByName(name) {
+    const rules: PermissionRule<
+      DevSession,
+      DevSessionQuery,
+      typeof DEV_SESSION_RESOURCE_TYPE
+    >[] = Object.values(devSessionRules);
+    const rule = rules.find(r => r.name === name);
+    if (!rule) throw new Error(`Unexpected permission rule: ${name}`);
+    return rule;
+  },
+};
+
+const applyConditions = createConditionAuthorizer(devSessionRuleset);
+
+/** The router's permission checks, typed for the dev-session permissions. */
+export interface DevSessionAuthorizer {
+  /** Resolves when the decision is ALLOW; NotAllowedError (403) otherwise. */
+  authorize(
+    credentials: BackstageCredentials,
+    request: DevSessionAuthorizeRequest,
+  ): Promise<void>;
+  /**
+   * The sessions the caller may see with a resource permission: all of them on ALLOW, those the
+   * conditions match on CONDITIONAL; NotAllowedError on DENY (before anything is loaded).
+   */
+  filter(
+    credentials: BackstageCredentials,
+    permission: DevSessionPermission,
+    load: () => Promise<DevSession[]>,
+  ): Promise<DevSession[]>;
+}
+
+export function createDevSessionAuthorizer(
+  permissions: PermissionsService,
+): DevSessionAuthorizer {
+  return {
+    async authorize(credentials, request) {
+      const requests: AuthorizePermissionRequest[] = [request];
+      const [decision] = await permissions.authorize(requests, {
+        credentials,
+      });
+      if (decision.result !== AuthorizeResult.ALLOW) {
+        throw new NotAllowedError(`Not allowed: ${request.permission.name}`);
+      }
+    },
+
+    async filter(credentials, permission, load) {
+      // No resourceRef: the policy's conditions come back to be applied here. The permission
+      // backend accepts such a query only from a user principal with an actor (a plugin acting
+      // on the user's behalf), which the real auth service's plugin request tokens carry.
+      const queries: QueryPermissionRequest[] = [{ permission }];
+      const [decision]: PolicyDecision[] =
+        await permissions.authorizeConditional(queries, { credentials });
+      if (decision.result === AuthorizeResult.DENY) {
+        throw new NotAllowedError(`Not allowed: ${permission.name}`);
+      }
+      const sessions = await load();
+      if (decision.result === AuthorizeResult.ALLOW) return sessions;
+      return sessions.filter(s => applyConditions(decision, s));
+    },
+  };
+}

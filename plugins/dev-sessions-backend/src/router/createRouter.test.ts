@@ -1,0 +1,716 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+  PermissionsServiceRequestOptions,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { MiddlewareFactory } from '@backstage/backend-defaults/rootHttpRouter';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  Permission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import { JsonObject } from '@backstage/types';
+import {
+  DevSession,
+  devSessionCreatePermission,
+  devSessionDeletePermission,
+  devSessionReadPermission,
+  devSessionUpdatePermission,
+  DevSessionSpec,
+  DevSessionStatus,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import express from 'express';
+import request from 'supertest';
+import { devSessionPolicyDecision } from '../policyDecision';
+import {
+  DeleteOptions,
+  DevSessionsApi,
+  GetOrCreateOptions,
+  GetOrCreateResult,
+  RenderResult,
+} from '../service/types';
+import { createRouter } from './createRouter';
+
+const ALICE = 'user:default/alice';
+const BOB = 'user:default/bob';
+const PAYMENTS = 'group:default/payments';
+const groups: Record<string, string[]> = {
+  [ALICE]: [PAYMENTS],
+  [BOB]: ['group:default/search'],
+};
+const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
+const OTHER = '7d9e2c1a-3b4f-4a5e-8c6d-1e2f3a4b5c6d';
+const THIRD = 'b3a1c2d4-5e6f-4789-9abc-def012345678';
+const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
+const asService = { Authorization: mockCredentials.service.header() };
+const session = (uuid: string) => `/projects/${uuid}/session`;
+
+function makeSession(spec: DevSessionSpec): DevSession {
+  const endpoint = (role: string) => ({
+    url: `http://${spec.projectUuid}.example.test/${role}`,
+    path: `/${role}`,
+  });
+  return {
+    ...spec,
+    namespace: spec.projectUuid,
+    releaseName: 'dev-session',
+    chartVersion: '0.1.0',
+    state: 'provisioning',
+    endpoints: {
+      preview: endpoint('preview'),
+      chat: endpoint('chat'),
+      vscode: endpoint('vscode'),
+    },
+    entityRef: `resource:default/dev-session-${spec.projectUuid}`,
+    cluster: 'test-cluster',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+/** In-memory sessions: get-or-create asks back as the engine does; delete finishes on `wait`. */
+class FakeSessions implements DevSessionsApi {
+  readonly clusterName = 'test-cluster';
+  readonly defaultSize = 'small';
+  readonly sessions = new Map<string, DevSession>();
+  readonly calls = {
+    getOrCreate: [] as Array<{
+      spec: DevSessionSpec;
+      opts?: GetOrCreateOptions;
+    }>,
+    delete: [] as Array<{ projectUuid: string; opts?: DeleteOptions }>,
+    list: [] as Array<{ owner?: string } | undefined>,
+  };
+
+  add(
+    spec: Partial<DevSessionSpec> & { projectUuid: string },
+    state: DevSession['state'] = 'ready',
+  ) {
+    const s = {
+      ...makeSession({
+        projectId: 'p',
+        owner: ALICE,
+        size: 'small',
+        values: {},
+        ...spec,
+      }),
+      state,
+    };
+    this.sessions.set(s.projectUuid, s);
+    return s;
+  }
+
+  async getOrCreate(
+    spec: DevSessionSpec,
+    opts?: GetOrCreateOptions,
+  ): Promise<GetOrCreateResult> {
+    this.calls.getOrCreate.push({ spec, opts });
+    const existing = this.sessions.get(spec.projectUuid);
+    if (existing) {
+      const retry = existing.state === 'failed';
+      await opts?.authorize?.(existing, retry ? 'update' : 'read');
+      if (!retry) return { session: existing, created: false, retried: false };
+      const retried: DevSession = { ...existing, state: 'provisioning' };
+      this.sessions.set(spec.projectUuid, retried);
+      return { session: retried, created: false, retried: true };
+    }
+    const created = {
+      ...makeSession(spec),
+      state: opts?.wait ? ('ready' as const) : ('provisioning' as const),
+    };
+    this.sessions.set(spec.projectUuid, created);
+    return { session: created, created: true, retried: false };
+  }
+
+  async render(spec: DevSessionSpec): Promise<RenderResult> {
+    return {
+      session: makeSession(spec),
+      manifests: 'kind: Namespace\n',
+      objects: [`Namespace/${spec.projectUuid}`],
+    };
+  }
+
+  async get(projectUuid: string): Promise<DevSession> {
+    const s = this.sessions.get(projectUuid);
+    if (!s)
+      throw new NotFoundError(`No dev session for project ${projectUuid}`);
+    return s;
+  }
+
+  async find(projectUuid: string): Promise<DevSession | undefined> {
+    return this.sessions.get(projectUuid);
+  }
+
+  async list(filter?: { owner?: string }): Promise<DevSession[]> {
+    this.calls.list.push(filter);
+    return [...this.sessions.values()].filter(
+      s => !filter?.owner || s.owner === filter.owner,
+    );
+  }
+
+  async status(projectUuid: string): Promise<DevSessionStatus> {
+    const s = await this.get(projectUuid);
+    const endpoint = (role: 'preview' | 'chat' | 'vscode') => ({
+      ...s.endpoints[role],
+      ready: true,
+    });
+    return {
+      projectUuid,
+      state: s.state,
+      cluster: s.cluster,
+      clusterReachable: true,
+      containers: [],
+      events: [],
+      endpoints: {
+        preview: endpoint('preview'),
+        chat: endpoint('chat'),
+        vscode: endpoint('vscode'),
+      },
+      checkedAt: '2026-01-01T00:00:00.000Z',
+    };
+  }
+
+  async delete(
+    projectUuid: string,
+    opts?: DeleteOptions,
+  ): Promise<DevSession | undefined> {
+    this.calls.delete.push({ projectUuid, opts });
+    const s = this.sessions.get(projectUuid);
+    if (!s) return undefined;
+    if (opts?.wait) {
+      this.sessions.delete(projectUuid);
+      return undefined;
+    }
+    const deleting: DevSession = { ...s, state: 'deleting' };
+    this.sessions.set(projectUuid, deleting);
+    return deleting;
+  }
+}
+
+/** Users own themselves and their groups, as the catalog's user info would say. */
+const userInfo: UserInfoService = {
+  async getUserInfo(credentials) {
+    const info = await mockServices.userInfo().getUserInfo(credentials);
+    return {
+      ...info,
+      ownershipEntityRefs: [
+        info.userEntityRef,
+        ...(groups[info.userEntityRef] ?? []),
+      ],
+    };
+  },
+};
+
+/**
+ * Permissions decided by the policy this repository ships (devSessionPolicyDecision), as the
+ * permission backend would: conditional decisions for a resourceRef are resolved against the
+ * stored session; without one they are returned for the router to apply.
+ */
+function policyPermissions(sessions: FakeSessions): PermissionsService {
+  const auth = mockServices.auth();
+  /** The policy's user: undefined for a service, as the permission backend passes it. */
+  const policyUser = async (
+    credentials: BackstageCredentials,
+  ): Promise<PolicyQueryUser | undefined> =>
+    auth.isPrincipal(credentials, 'user')
+      ? { credentials, info: await userInfo.getUserInfo(credentials) }
+      : undefined;
+  const decide = async (
+    permission: Permission,
+    user: PolicyQueryUser | undefined,
+  ): Promise<PolicyDecision> =>
+    devSessionPolicyDecision({ permission }, user) ?? {
+      result: AuthorizeResult.DENY,
+    };
+  const credentialsOf = (options?: PermissionsServiceRequestOptions) => {
+    if (!options || !('credentials' in options)) {
+      throw new Error('the router must pass the caller credentials');
+    }
+    return options.credentials;
+  };
+  return {
+    async authorize(requests, options) {
+      const user = await policyUser(credentialsOf(options));
+      return Promise.all(
+        requests.map(async r => {
+          const decision = await decide(r.permission, user);
+          if (decision.result !== AuthorizeResult.CONDITIONAL) return decision;
+          // IS_OWNER with the user's claims, resolved as the permission backend would
+          const s = r.resourceRef
+            ? await sessions.find(r.resourceRef)
+            : undefined;
+          const owned =
+            s !== undefined &&
+            user !== undefined &&
+            user.info.ownershipEntityRefs.includes(s.owner);
+          return {
+            result: owned ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+          };
+        }),
+      );
+    },
+    async authorizeConditional(queries, options) {
+      const user = await policyUser(credentialsOf(options));
+      return Promise.all(queries.map(q => decide(q.permission, user)));
+    },
+  };
+}
+
+interface AuditRecord {
+  eventId: string;
+  meta?: JsonObject;
+  status: 'succeeded' | 'failed';
+  outcome?: JsonObject;
+  error?: string;
+}
+
+async function setup(
+  options: {
+    permissions?: (sessions: FakeSessions) => PermissionsService;
+  } = {},
+) {
+  const sessions = new FakeSessions();
+  const audit: AuditRecord[] = [];
+  const auditor: AuditorService = mockServices.auditor.mock({
+    async createEvent({ eventId, meta }) {
+      return {
+        async success(opts) {
+          audit.push({
+            eventId,
+            meta,
+            status: 'succeeded',
+            outcome: opts?.meta,
+          });
+        },
+        async fail({ error }) {
+          audit.push({ eventId, meta, status: 'failed', error: error.message });
+        },
+      };
+    },
+  });
+  const decider = (options.permissions ?? policyPermissions)(sessions);
+  // spies on what the router asks, whatever decides
+  const permissions = mockServices.permissions.mock({
+    authorize: (requests, opts) => decider.authorize(requests, opts),
+    authorizeConditional: (queries, opts) =>
+      decider.authorizeConditional(queries, opts),
+  });
+  const router = await createRouter({
+    httpAuth: mockServices.httpAuth(),
+    permissions,
+    userInfo,
+    auditor,
+    service: sessions,
+  });
+  const app = express()
+    .use(router)
+    .use(
+      MiddlewareFactory.create({
+        config: mockServices.rootConfig(),
+        logger: mockServices.logger.mock(),
+      }).error(),
+    );
+  return { app, sessions, audit, permissions };
+}
+
+describe('createRouter', () => {
+  it('answers the health check with the cluster name', async () => {
+    const { app } = await setup();
+    const res = await request(app).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', cluster: 'test-cluster' });
+  });
+
+  describe('PUT /projects/:projectUuid/session', () => {
+    it('creates with 201 (owner and size defaulted), then returns the same session with 200', async () => {
+      const { app, sessions, audit } = await setup();
+      const first = await request(app)
+        .put(`${session(UUID)}?wait=true&timeoutSeconds=120`)
+        .set(as(ALICE))
+        .send({ projectId: 'Checkout' });
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({
+        projectUuid: UUID,
+        projectId: 'Checkout',
+        owner: ALICE,
+        size: 'small',
+        state: 'ready',
+      });
+      expect(sessions.calls.getOrCreate[0].opts).toMatchObject({
+        wait: true,
+        timeoutSeconds: 120,
+      });
+
+      const second = await request(app)
+        .put(session(UUID))
+        .set(as(ALICE))
+        .send({ projectId: 'Checkout' });
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual(first.body);
+      expect(sessions.calls.getOrCreate[1].opts).toMatchObject({
+        wait: false,
+        timeoutSeconds: undefined,
+      });
+
+      expect(audit).toEqual([
+        {
+          eventId: 'session-create',
+          meta: { projectUuid: UUID, dryRun: false },
+          status: 'succeeded',
+          outcome: { outcome: 'created', owner: ALICE, state: 'ready' },
+        },
+        {
+          eventId: 'session-create',
+          meta: { projectUuid: UUID, dryRun: false },
+          status: 'succeeded',
+          outcome: { outcome: 'existing', owner: ALICE, state: 'ready' },
+        },
+      ]);
+    });
+
+    it.each([
+      [session('not-a-uuid'), {}, /^Invalid projectUuid: must be a UUID/],
+      [session(UUID), { size: 'huge' }, /^Invalid size: must be one of small/],
+      [
+        session(UUID),
+        { colour: 'red' },
+        /^Invalid colour: is not a known field/,
+      ],
+      [session(UUID), { values: { user: {} } }, /^Invalid values\.user:/],
+      [`${session(UUID)}?timeoutSeconds=5`, {}, /^Invalid timeoutSeconds:/],
+      [
+        `${session(UUID)}?wait=maybe`,
+        {},
+        /^Invalid wait: must be true or false/,
+      ],
+      [
+        `${session(UUID)}?dryRun=yes`,
+        {},
+        /^Invalid dryRun: must be true or false/,
+      ],
+    ])('answers 400 naming the field for %s %j', async (url, body, message) => {
+      const { app, sessions } = await setup();
+      const res = await request(app).put(url).set(as(ALICE)).send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.message).toMatch(message);
+      expect(sessions.calls.getOrCreate).toHaveLength(0);
+    });
+
+    it('records a failed audit event for a refused request', async () => {
+      const { app, audit } = await setup();
+      await request(app)
+        .put(session(UUID))
+        .set(as(ALICE))
+        .send({ size: 'huge' });
+      expect(audit).toEqual([
+        {
+          eventId: 'session-create',
+          meta: { projectUuid: UUID, dryRun: false },
+          status: 'failed',
+          error: expect.stringMatching(/^Invalid size/),
+        },
+      ]);
+    });
+
+    it("lets a user name their group as owner, not someone else's (403)", async () => {
+      const { app, sessions } = await setup();
+      const mine = await request(app)
+        .put(session(UUID))
+        .set(as(ALICE))
+        .send({ owner: 'group:payments' });
+      expect(mine.status).toBe(201);
+      expect(mine.body.owner).toBe(PAYMENTS);
+
+      const foreign = await request(app)
+        .put(session(OTHER))
+        .set(as(BOB))
+        .send({ owner: 'group:default/payments' });
+      expect(foreign.status).toBe(403);
+      expect(foreign.body.error.message).toBe(
+        'Invalid owner: group:default/payments is neither you nor one of your groups (you may use: user:default/bob, group:default/search)',
+      );
+      expect(sessions.sessions.has(OTHER)).toBe(false);
+    });
+
+    it('lets a service name any owner, and requires one', async () => {
+      const { app } = await setup();
+      const named = await request(app)
+        .put(session(UUID))
+        .set(asService)
+        .send({ owner: 'group:default/search' });
+      expect(named.status).toBe(201);
+      expect(named.body.owner).toBe('group:default/search');
+
+      const unnamed = await request(app)
+        .put(session(OTHER))
+        .set(asService)
+        .send({});
+      expect(unnamed.status).toBe(400);
+      expect(unnamed.body.error.message).toMatch(/^Invalid owner: is required/);
+    });
+
+    it('answers 403 when create is denied, without touching the service', async () => {
+      const { app, sessions, audit } = await setup({
+        permissions: () =>
+          mockServices.permissions({ result: AuthorizeResult.DENY }),
+      });
+      const res = await request(app).put(session(UUID)).set(as(ALICE)).send({});
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe('Not allowed: dev-session.create');
+      expect(sessions.calls.getOrCreate).toHaveLength(0);
+      expect(audit[0]).toMatchObject({ status: 'failed' });
+    });
+
+    it("checks read on an existing session: a non-owner's get-or-create is refused", async () => {
+      const { app, sessions, permissions } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      const res = await request(app).put(session(UUID)).set(as(BOB)).send({});
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe('Not allowed: dev-session.read');
+      expect(res.body).not.toHaveProperty('projectUuid');
+      expect(permissions.authorize).toHaveBeenLastCalledWith(
+        [{ permission: devSessionReadPermission, resourceRef: UUID }],
+        { credentials: expect.anything() },
+      );
+
+      const own = await request(app).put(session(UUID)).set(as(ALICE)).send({});
+      expect(own.status).toBe(200);
+    });
+
+    it('checks update before retrying a failed session, and audits the retry', async () => {
+      const { app, sessions, permissions, audit } = await setup();
+      sessions.add({ projectUuid: UUID, owner: PAYMENTS }, 'failed');
+      const res = await request(app).put(session(UUID)).set(as(ALICE)).send({});
+      expect(res.status).toBe(200);
+      expect(res.body.state).toBe('provisioning');
+      expect(permissions.authorize).toHaveBeenLastCalledWith(
+        [{ permission: devSessionUpdatePermission, resourceRef: UUID }],
+        { credentials: expect.anything() },
+      );
+      expect(audit[0].outcome).toEqual({
+        outcome: 'retried',
+        owner: PAYMENTS,
+        state: 'provisioning',
+      });
+    });
+
+    it('renders a dry run without creating anything', async () => {
+      const { app, sessions, audit } = await setup();
+      const res = await request(app)
+        .put(`${session(UUID)}?dryRun=true`)
+        .set(as(ALICE))
+        .send({ projectId: 'Checkout', size: 'large' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        dryRun: true,
+        session: { projectUuid: UUID, owner: ALICE, size: 'large' },
+        manifests: 'kind: Namespace\n',
+        objects: [`Namespace/${UUID}`],
+      });
+      expect(sessions.calls.getOrCreate).toHaveLength(0);
+      expect(sessions.sessions.size).toBe(0);
+      expect(audit).toEqual([
+        {
+          eventId: 'session-create',
+          meta: { projectUuid: UUID, dryRun: true },
+          status: 'succeeded',
+          outcome: { outcome: 'dry-run', owner: ALICE },
+        },
+      ]);
+    });
+  });
+
+  describe('GET /projects/:projectUuid/session and /status', () => {
+    it('returns the session and its status to the owner, checking read on the resource', async () => {
+      const { app, sessions, permissions } = await setup();
+      sessions.add({ projectUuid: UUID, owner: PAYMENTS });
+      const res = await request(app)
+        .get(session(UUID.toUpperCase()))
+        .set(as(ALICE));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ projectUuid: UUID, owner: PAYMENTS });
+      expect(permissions.authorize).toHaveBeenCalledWith(
+        [{ permission: devSessionReadPermission, resourceRef: UUID }],
+        { credentials: expect.anything() },
+      );
+
+      const status = await request(app)
+        .get(`${session(UUID)}/status`)
+        .set(as(ALICE));
+      expect(status.status).toBe(200);
+      expect(status.body).toMatchObject({
+        projectUuid: UUID,
+        state: 'ready',
+        clusterReachable: true,
+      });
+    });
+
+    it('answers 403 to a non-owner and 404 for a missing session', async () => {
+      const { app, sessions } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      expect((await request(app).get(session(UUID)).set(as(BOB))).status).toBe(
+        403,
+      );
+      expect(
+        (
+          await request(app)
+            .get(`${session(UUID)}/status`)
+            .set(as(BOB))
+        ).status,
+      ).toBe(403);
+      const missing = await request(app).get(session(OTHER)).set(asService);
+      expect(missing.status).toBe(404);
+      expect(missing.body.error.name).toBe('NotFoundError');
+    });
+  });
+
+  describe('DELETE /projects/:projectUuid/session', () => {
+    it('answers 202 with the session while it is being deleted', async () => {
+      const { app, sessions, permissions, audit } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      const res = await request(app).delete(session(UUID)).set(as(ALICE));
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ projectUuid: UUID, state: 'deleting' });
+      expect(sessions.calls.delete).toEqual([
+        { projectUuid: UUID, opts: { wait: false, timeoutSeconds: undefined } },
+      ]);
+      expect(permissions.authorize).toHaveBeenCalledWith(
+        [{ permission: devSessionDeletePermission, resourceRef: UUID }],
+        { credentials: expect.anything() },
+      );
+      expect(audit).toEqual([
+        {
+          eventId: 'session-delete',
+          meta: { projectUuid: UUID },
+          status: 'succeeded',
+          outcome: { outcome: 'deleting', owner: ALICE },
+        },
+      ]);
+    });
+
+    it('answers 204 once the session is gone (wait), passing the timeout', async () => {
+      const { app, sessions, audit } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      const res = await request(app)
+        .delete(`${session(UUID)}?wait=true&timeoutSeconds=60`)
+        .set(as(ALICE));
+      expect(res.status).toBe(204);
+      expect(res.text).toBe('');
+      expect(sessions.calls.delete).toEqual([
+        { projectUuid: UUID, opts: { wait: true, timeoutSeconds: 60 } },
+      ]);
+      expect(sessions.sessions.has(UUID)).toBe(false);
+      expect(audit[0].outcome).toEqual({ outcome: 'deleted', owner: ALICE });
+    });
+
+    it('answers 204 for a project without a session, checking only create', async () => {
+      const { app, sessions, permissions, audit } = await setup();
+      const res = await request(app).delete(session(UUID)).set(as(BOB));
+      expect(res.status).toBe(204);
+      expect(sessions.calls.delete).toHaveLength(0);
+      expect(permissions.authorize).toHaveBeenCalledTimes(1);
+      expect(permissions.authorize).toHaveBeenCalledWith(
+        [{ permission: devSessionCreatePermission }],
+        { credentials: expect.anything() },
+      );
+      expect(audit[0].outcome).toEqual({ outcome: 'absent' });
+    });
+
+    it("refuses a non-owner's delete with 403 and deletes nothing", async () => {
+      const { app, sessions, audit } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      const res = await request(app).delete(session(UUID)).set(as(BOB));
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe('Not allowed: dev-session.delete');
+      expect(sessions.calls.delete).toHaveLength(0);
+      expect(sessions.sessions.get(UUID)?.state).toBe('ready');
+      expect(audit[0]).toMatchObject({
+        eventId: 'session-delete',
+        status: 'failed',
+      });
+    });
+
+    it('answers 400 for a bad UUID or timeout', async () => {
+      const { app, sessions } = await setup();
+      const bad = await request(app).delete(session('x')).set(as(ALICE));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/^Invalid projectUuid/);
+      const timeout = await request(app)
+        .delete(`${session(UUID)}?timeoutSeconds=abc`)
+        .set(as(ALICE));
+      expect(timeout.status).toBe(400);
+      expect(timeout.body.error.message).toMatch(/^Invalid timeoutSeconds/);
+      expect(sessions.calls.delete).toHaveLength(0);
+    });
+  });
+
+  describe('GET /sessions', () => {
+    it("lists only the caller's sessions under the policy's conditional decision", async () => {
+      const { app, sessions, permissions } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      sessions.add({ projectUuid: OTHER, owner: PAYMENTS });
+      sessions.add({ projectUuid: THIRD, owner: BOB });
+
+      const alice = await request(app).get('/sessions').set(as(ALICE));
+      expect(alice.status).toBe(200);
+      expect(alice.body.items.map((s: DevSession) => s.projectUuid)).toEqual([
+        UUID,
+        OTHER,
+      ]);
+      expect(permissions.authorizeConditional).toHaveBeenCalledWith(
+        [{ permission: devSessionReadPermission }],
+        { credentials: expect.anything() },
+      );
+      const [decision] = await permissions.authorizeConditional.mock.results[0]
+        .value;
+      expect(decision.result).toBe(AuthorizeResult.CONDITIONAL);
+
+      const bob = await request(app).get('/sessions').set(as(BOB));
+      expect(bob.body.items.map((s: DevSession) => s.projectUuid)).toEqual([
+        THIRD,
+      ]);
+
+      const service = await request(app).get('/sessions').set(asService);
+      expect(service.body.items).toHaveLength(3);
+    });
+
+    it('passes the normalised owner filter on, and refuses a bad one', async () => {
+      const { app, sessions } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      sessions.add({ projectUuid: OTHER, owner: PAYMENTS });
+      const res = await request(app)
+        .get('/sessions?owner=group:Payments')
+        .set(as(ALICE));
+      expect(res.status).toBe(200);
+      expect(sessions.calls.list).toEqual([{ owner: PAYMENTS }]);
+      expect(res.body.items.map((s: DevSession) => s.projectUuid)).toEqual([
+        OTHER,
+      ]);
+
+      const bad = await request(app)
+        .get('/sessions?owner=team:x')
+        .set(as(ALICE));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/^Invalid owner/);
+    });
+
+    it('answers 403 on deny without loading sessions', async () => {
+      const { app, sessions } = await setup({
+        permissions: () =>
+          mockServices.permissions({ result: AuthorizeResult.DENY }),
+      });
+      const res = await request(app).get('/sessions').set(as(ALICE));
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe('Not allowed: dev-session.read');
+      expect(sessions.calls.list).toHaveLength(0);
+    });
+  });
+});

@@ -1,0 +1,218 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  BackstageServicePrincipal,
+  BackstageUserPrincipal,
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  devSessionCreatePermission,
+  devSessionDeletePermission,
+  devSessionReadPermission,
+  devSessionUpdatePermission,
+  DevSessionSpec,
+  normalizeEntityRef,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { DevSessionsApi } from '../service/types';
+import {
+  validateCreateRequest,
+  validateOwner,
+  validateProjectUuid,
+  validateTimeoutSeconds,
+} from '../service/validation';
+import { createAudited } from './audit';
+import { createDevSessionAuthorizer } from './authorize';
+
+/** Who may call the API: signed-in users and backend services (never anonymous requests). */
+type Caller = BackstageCredentials<
+  BackstageUserPrincipal | BackstageServicePrincipal
+>;
+
+function boolQuery(v: unknown, name: string): boolean {
+  if (v === undefined) return false;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new InputError(`Invalid ${name}: must be true or false`);
+}
+
+function timeoutQuery(v: unknown): number | undefined {
+  return validateTimeoutSeconds(v === undefined ? undefined : Number(v));
+}
+
+function userRef(credentials: Caller): string | undefined {
+  return credentials.principal.type === 'user'
+    ? credentials.principal.userEntityRef
+    : undefined;
+}
+
+/** The REST API under /api/dev-sessions. */
+export async function createRouter(options: {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  userInfo: UserInfoService;
+  auditor: AuditorService;
+  service: DevSessionsApi;
+}): Promise<express.Router> {
+  const { httpAuth, permissions, userInfo, auditor, service } = options;
+  const { authorize, filter } = createDevSessionAuthorizer(permissions);
+  const audited = createAudited(auditor);
+  const router = Router();
+  router.use(express.json({ limit: '256kb' }));
+
+  const caller = (req: express.Request): Promise<Caller> =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
+
+  /**
+   * The owner of a new session: whom the caller names, normalised. A user may name only
+   * themselves or one of their ownership refs (their groups); a service must name one.
+   */
+  async function checkOwner(credentials: Caller, owner: string) {
+    if (credentials.principal.type !== 'user') return;
+    const info = await userInfo.getUserInfo(credentials);
+    const mine = [info.userEntityRef, ...info.ownershipEntityRefs].map(r =>
+      normalizeEntityRef(r),
+    );
+    if (!mine.includes(owner)) {
+      throw new NotAllowedError(
+        `Invalid owner: ${owner} is neither you nor one of your groups (you may use: ${[
+          ...new Set(mine),
+        ].join(', ')})`,
+      );
+    }
+  }
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok', cluster: service.clusterName });
+  });
+
+  router.put('/projects/:projectUuid/session', async (req, res) => {
+    const credentials = await caller(req);
+    const dryRun = boolQuery(req.query.dryRun, 'dryRun');
+    await audited(
+      'session-create',
+      req,
+      { projectUuid: String(req.params.projectUuid).slice(0, 64), dryRun },
+      async () => {
+        const wait = boolQuery(req.query.wait, 'wait');
+        const timeoutSeconds = timeoutQuery(req.query.timeoutSeconds);
+        const spec: DevSessionSpec = validateCreateRequest(
+          req.params.projectUuid,
+          req.body,
+          { owner: userRef(credentials), size: service.defaultSize },
+        );
+        await authorize(credentials, {
+          permission: devSessionCreatePermission,
+        });
+        await checkOwner(credentials, spec.owner);
+        if (dryRun) {
+          const rendered = await service.render(spec);
+          res.status(200).json({ dryRun: true, ...rendered });
+          return {
+            result: undefined,
+            meta: { outcome: 'dry-run', owner: spec.owner },
+          };
+        }
+        const { session, created, retried } = await service.getOrCreate(spec, {
+          wait,
+          timeoutSeconds,
+          authorize: (existing, action) =>
+            authorize(credentials, {
+              permission:
+                action === 'read'
+                  ? devSessionReadPermission
+                  : devSessionUpdatePermission,
+              resourceRef: existing.projectUuid,
+            }),
+        });
+        res.status(created ? 201 : 200).json(session);
+        let outcome = 'existing';
+        if (created) outcome = 'created';
+        else if (retried) outcome = 'retried';
+        return {
+          result: undefined,
+          meta: { outcome, owner: session.owner, state: session.state },
+        };
+      },
+    );
+  });
+
+  router.get('/projects/:projectUuid/session', async (req, res) => {
+    const credentials = await caller(req);
+    const uuid = validateProjectUuid(req.params.projectUuid);
+    await authorize(credentials, {
+      permission: devSessionReadPermission,
+      resourceRef: uuid,
+    });
+    res.json(await service.get(uuid));
+  });
+
+  router.get('/projects/:projectUuid/session/status', async (req, res) => {
+    const credentials = await caller(req);
+    const uuid = validateProjectUuid(req.params.projectUuid);
+    await authorize(credentials, {
+      permission: devSessionReadPermission,
+      resourceRef: uuid,
+    });
+    res.json(await service.status(uuid));
+  });
+
+  // 202 with the session while it is being deleted, 204 once it is gone (or when there was
+  // none: then only the right to create is checked, so a caller learns nothing about others).
+  router.delete('/projects/:projectUuid/session', async (req, res) => {
+    const credentials = await caller(req);
+    await audited(
+      'session-delete',
+      req,
+      { projectUuid: String(req.params.projectUuid).slice(0, 64) },
+      async () => {
+        const uuid = validateProjectUuid(req.params.projectUuid);
+        const wait = boolQuery(req.query.wait, 'wait');
+        const timeoutSeconds = timeoutQuery(req.query.timeoutSeconds);
+        const existing = await service.find(uuid);
+        if (!existing) {
+          await authorize(credentials, {
+            permission: devSessionCreatePermission,
+          });
+          res.status(204).end();
+          return { result: undefined, meta: { outcome: 'absent' } };
+        }
+        await authorize(credentials, {
+          permission: devSessionDeletePermission,
+          resourceRef: uuid,
+        });
+        const deleting = await service.delete(uuid, { wait, timeoutSeconds });
+        if (deleting) {
+          res.status(204).end();
+          return {
+            result: undefined,
+            meta: { outcome: 'deleting', owner: deleting.owner },
+          };
+        }
+        res.status(204).end();
+        return {
+          result: undefined,
+          meta: { outcome: 'deleted', owner: existing.owner },
+        };
+      },
+    );
+  });
+
+  router.get('/sessions', async (req, res) => {
+    const credentials = await caller(req);
+    const owner =
+      req.query.owner === undefined
+        ? undefined
+        : validateOwner(req.query.owner);
+    const items = await filter(credentials, devSessionReadPermission, () =>
+      service.list({ owner }),
+    );
+    res.json({ items });
+  });
+
+  return router;
+}

@@ -1,0 +1,74 @@
+import {
+  DevSession,
+  DevSessionSize,
+  DevSessionSpec,
+  DevSessionStatus,
+} from '@internal/backstage-plugin-dev-sessions-common';
+
+/** Options of one get-or-create call. */
+export interface GetOrCreateOptions {
+  /** Block until the session is no longer `provisioning` (or the timeout passes). */
+  wait?: boolean;
+  /** Helm timeout of this call (and of the wait). */
+  timeoutSeconds?: number;
+  /**
+   * Called when the project already has a session, before it is returned (`read`) and before a
+   * `failed` one is retried (`update`); throws to refuse.
+   */
+  authorize?: (session: DevSession, action: 'read' | 'update') => Promise<void>;
+}
+
+/** What a get-or-create did. */
+export interface GetOrCreateResult {
+  session: DevSession;
+  created: boolean;
+  /** A `failed` session was provisioned again, with its stored values. */
+  retried: boolean;
+}
+
+/** Options of one delete call. */
+export interface DeleteOptions {
+  /** Block until the session is gone (or the timeout passes). */
+  wait?: boolean;
+  /** How long to wait, in seconds (Helm's own timeout is the platform's). */
+  timeoutSeconds?: number;
+}
+
+/** A dry run: what a get-or-create would install. */
+export interface RenderResult {
+  session: DevSession;
+  manifests: string;
+  objects: string[];
+}
+
+/**
+ * The sessions service as the REST router (and every other caller inside the plugin) sees it.
+ * Create and delete both return at once with the stored state (a durable job does the Helm
+ * work on whichever replica claims it); `wait` blocks until the job is done.
+ */
+export interface DevSessionsApi {
+  /** Name of the cluster sessions run on. */
+  readonly clusterName: string;
+  /** Size used when a request names none. */
+  readonly defaultSize: DevSessionSize;
+  getOrCreate(
+    spec: DevSessionSpec,
+    opts?: GetOrCreateOptions,
+  ): Promise<GetOrCreateResult>;
+  /** Renders and checks the chart for a request; changes nothing. */
+  render(spec: DevSessionSpec): Promise<RenderResult>;
+  /** The session; NotFoundError when the project has none. */
+  get(projectUuid: string): Promise<DevSession>;
+  find(projectUuid: string): Promise<DevSession | undefined>;
+  list(filter?: { owner?: string }): Promise<DevSession[]>;
+  /** Live status from the cluster. */
+  status(projectUuid: string): Promise<DevSessionStatus>;
+  /**
+   * Starts deleting the session (state `deleting`, a delete job). Returns the session while it
+   * is still being deleted, undefined once it is gone (or when there was none).
+   */
+  delete(
+    projectUuid: string,
+    opts?: DeleteOptions,
+  ): Promise<DevSession | undefined>;
+}

@@ -1,0 +1,32 @@
+import { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import yaml from 'yaml';
+
+/** One documented use of dev-session:delete, as a template step. */
+function example(
+  description: string,
+  input: Record<string, unknown>,
+): TemplateExample {
+  return {
+    description,
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'delete-dev-session',
+          action: 'dev-session:delete',
+          name: 'Delete dev session',
+          input,
+        },
+      ],
+    }),
+  };
+}
+
+export const examples: TemplateExample[] = [
+  example('Delete the dev session of a project', {
+    projectUuid: '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10',
+  }),
+  example('Delete the dev session of a project, waiting up to 15 minutes', {
+    projectUuid: '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10',
+    timeoutSeconds: 900,
+  }),
+];
