@@ -253,6 +253,20 @@ async function nodeNotReadyEvents(
   return { node: count('Node'), pods: count('Pod') };
 }
 
+/** The namespaces of this run's sessions (labelled with its run id), those being deleted too. */
+async function runNamespaces(): Promise<string[]> {
+  const r = await kubectl([
+    'get',
+    'namespaces',
+    '-l',
+    `dev-sessions.io/soak=${runId}`,
+    '-o',
+    'name',
+  ]);
+  const out = r.stdout.trim();
+  return out ? out.split('\n').map(x => x.replace(/^namespace\//, '')) : [];
+}
+
 /**
  * Pods that should be ready and are not (simulated failures, finished and terminating pods, and
  * pods younger than 30 s excluded): of the whole cluster, or with --own-pods only of this run's
@@ -262,23 +276,7 @@ async function podsNotReady(): Promise<string[]> {
   const own = process.argv.includes('--own-pods');
   const r = await kubectl(['get', 'pods', '-A', '-o', 'json']);
   if (r.code !== 0) return [`kubectl get pods: ${lastLine(r.stderr)}`];
-  let mine: Set<string> | undefined;
-  if (own) {
-    const n = await kubectl([
-      'get',
-      'namespaces',
-      '-l',
-      `dev-sessions.io/soak=${runId}`,
-      '-o',
-      'name',
-    ]);
-    mine = new Set(
-      n.stdout
-        .trim()
-        .split('\n')
-        .map(x => x.replace(/^namespace\//, '')),
-    );
-  }
+  const mine = own ? new Set(await runNamespaces()) : undefined;
   return JSON.parse(r.stdout)
     .items.filter((p: any) => {
       if (mine && !mine.has(p.metadata.namespace)) return false;
@@ -409,15 +407,7 @@ try {
   // the namespaces go away (finalized by the controller manager) within a minute
   let left = -1;
   for (let i = 0; i < 120 && left !== 0; i++) {
-    const r = await kubectl([
-      'get',
-      'namespaces',
-      '-l',
-      `dev-sessions.io/soak=${runId}`,
-      '-o',
-      'name',
-    ]);
-    left = r.stdout.trim() ? r.stdout.trim().split('\n').length : 0;
+    left = (await runNamespaces()).length;
     if (left) await new Promise(res => setTimeout(res, 1000));
   }
   const all = samples.map(s => s.ms);

@@ -134,7 +134,10 @@ export interface Config {
        * Changes also arrive at once through the events service.
        */
       schedule?: {
-        frequency: { cron: string } | { minutes?: number; hours?: number; seconds?: number } | string;
+        frequency:
+          | { cron: string }
+          | { minutes?: number; hours?: number; seconds?: number }
+          | string;
         timeout: { minutes?: number; seconds?: number } | string;
         initialDelay?: { minutes?: number; seconds?: number } | string;
       };

@@ -114,6 +114,35 @@ export async function kubectl(
   return run(env.kubectl, args, { env: { KUBECONFIG: env.kubeconfig }, input });
 }
 
+/** `kubectl apply` of a manifest (YAML or JSON) on the test cluster; rejects with kubectl's stderr. @public */
+export async function kubectlApply(manifest: string): Promise<void> {
+  const r = await kubectl(['apply', '-f', '-'], manifest);
+  if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
+}
+
+/**
+ * A namespace of the test cluster for the tests of one file: created with these labels before
+ * they run, deleted after them without waiting for it to finalize. Call it at the top level of
+ * the test file. @public
+ */
+export function testNamespace(
+  name: string,
+  labels: Record<string, string> = {},
+): void {
+  beforeAll(() =>
+    kubectlApply(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels },
+      }),
+    ),
+  );
+  afterAll(async () => {
+    await kubectl(['delete', 'namespace', name, '--wait=false']);
+  });
+}
+
 /** The Helm releases in a namespace of the test cluster, pending and failed ones too. @public */
 export async function helmReleases(
   namespace: string,
@@ -132,7 +161,13 @@ export async function namespaceExists(name: string): Promise<boolean> {
   throw new Error(`kubectl get namespace ${name} failed: ${r.stderr}`);
 }
 
-/** Polls until check returns a truthy value; rejects with the last error after timeoutMs. @public */
+/** An error that stops {@link waitFor} at once instead of being retried. @public */
+export class StopWaiting extends Error {}
+
+/**
+ * Polls until check returns a truthy value; rejects with the last error after timeoutMs, or at
+ * once with a {@link StopWaiting} that check threw. @public
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
@@ -146,6 +181,7 @@ export async function waitFor<T>(
       const v = await check();
       if (v) return v;
     } catch (e) {
+      if (e instanceof StopWaiting) throw e;
       last = e;
     }
     await new Promise(r => setTimeout(r, intervalMs));

@@ -4,45 +4,11 @@ import {
   entitySchemaValidator,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import {
-  DevSession,
-  devSessionEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+import { devSession } from './__testUtils__/sessions';
 import {
   DevSessionEntityProvider,
   sessionToEntity,
 } from './DevSessionEntityProvider';
-
-function session(
-  uuid: string,
-  projectId: string,
-  extra: Partial<DevSession> = {},
-): DevSession {
-  const ep = (r: string) => ({
-    url: `https://${r}.${uuid}.dev.example.com/`,
-    path: `/${r}`,
-  });
-  return {
-    projectUuid: uuid,
-    projectId,
-    owner: 'group:default/payments',
-    namespace: uuid,
-    releaseName: 'dev-session',
-    chartVersion: '0.1.0',
-    size: 'small',
-    state: 'ready',
-    cluster: 'local',
-    endpoints: {
-      preview: ep('preview'),
-      chat: ep('chat'),
-      vscode: ep('vscode'),
-    },
-    entityRef: devSessionEntityRef(projectId, uuid),
-    createdAt: 'x',
-    updatedAt: 'x',
-    ...extra,
-  };
-}
 
 const A = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
@@ -53,14 +19,14 @@ function fakeConnection() {
 
 describe('sessionToEntity', () => {
   it('builds a valid Resource entity with links, owner and Kubernetes annotations', () => {
-    const e = sessionToEntity(session(A, 'Checkout Service'));
+    const e = sessionToEntity(devSession(A, 'Checkout Service'));
     expect(() => entityEnvelopeSchemaValidator()(e)).not.toThrow();
     expect(() => entitySchemaValidator()(e)).not.toThrow();
     expect(stringifyEntityRef(e)).toBe(
       `resource:default/checkout-service-${A}`,
     );
     expect(stringifyEntityRef(e)).toBe(
-      session(A, 'Checkout Service').entityRef,
+      devSession(A, 'Checkout Service').entityRef,
     );
     expect(e.spec).toEqual({
       type: 'dev-session',
@@ -76,23 +42,28 @@ describe('sessionToEntity', () => {
       'backstage.io/managed-by-origin-location': 'dev-sessions:sessions',
     });
     expect(e.metadata.links!.map(l => [l.title, l.icon, l.url])).toEqual([
-      ['Preview', 'web', `https://preview.${A}.dev.example.com/`],
-      ['Chat', 'chat', `https://chat.${A}.dev.example.com/`],
-      ['VS Code', 'code', `https://vscode.${A}.dev.example.com/`],
+      ['Preview', 'web', `http://dev-session-preview.${A}.svc.cluster.local/`],
+      ['Chat', 'chat', `http://dev-session-chat.${A}.svc.cluster.local/`],
+      ['VS Code', 'code', `http://dev-session-vscode.${A}.svc.cluster.local/`],
     ]);
   });
 
   it('is a dependencyOf the project component when one is given', () => {
     const e = sessionToEntity(
-      session(A, 'x', { component: 'component:default/checkout' }),
+      devSession(A, 'x', { component: 'component:default/checkout' }),
     );
     expect(e.spec!.dependencyOf).toEqual(['component:default/checkout']);
-    expect(sessionToEntity(session(A, 'x')).spec!.dependencyOf).toBeUndefined();
+    expect(
+      sessionToEntity(devSession(A, 'x')).spec!.dependencyOf,
+    ).toBeUndefined();
   });
 
   it('keeps a failed session, with its state and error visible', () => {
     const e = sessionToEntity(
-      session(A, 'x', { state: 'failed', lastError: 'helm upgrade timed out' }),
+      devSession(A, 'x', {
+        state: 'failed',
+        lastError: 'helm upgrade timed out',
+      }),
     );
     expect(e.metadata.annotations!['dev-sessions.io/state']).toBe('failed');
     expect(e.metadata.description).toContain('failed: helm upgrade timed out');
@@ -101,7 +72,7 @@ describe('sessionToEntity', () => {
   it.each([['a'.repeat(200)], ['日本語'], ['$(x); y=z,w'], ['Über – Projekt']])(
     'gives a valid entity for awkward project name %p',
     id => {
-      const e = sessionToEntity(session(A, id));
+      const e = sessionToEntity(devSession(A, id));
       expect(() => entitySchemaValidator()(e)).not.toThrow();
       expect(e.metadata.name.length).toBeLessThanOrEqual(63);
     },
@@ -115,8 +86,8 @@ describe('DevSessionEntityProvider', () => {
       logger: mockServices.logger.mock(),
       source: {
         list: async () => [
-          session(A, 'one'),
-          session(B, 'two', { owner: 'user:default/jane' }),
+          devSession(A, 'one'),
+          devSession(B, 'two', { owner: 'user:default/jane' }),
         ],
       },
     });
@@ -145,7 +116,7 @@ describe('DevSessionEntityProvider', () => {
     await provider.connect(connection);
     await provider.onChange({
       type: 'upsert',
-      session: session(A, 'one', { state: 'provisioning' }),
+      session: devSession(A, 'one', { state: 'provisioning' }),
     });
     await provider.onChange({
       type: 'delete',

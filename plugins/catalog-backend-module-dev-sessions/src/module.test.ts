@@ -4,8 +4,8 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
 import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
+import { devSession } from './__testUtils__/sessions';
 import { catalogModuleDevSessions } from './module';
 
 const A = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
@@ -35,22 +35,7 @@ describe('catalogModuleDevSessions', () => {
 
   it("lists the sessions through the dev-sessions service with the catalog's own credentials", async () => {
     const catalog = extensionPoint();
-    const list = jest.fn(async () => [
-      {
-        projectUuid: A,
-        projectId: 'checkout',
-        owner: 'group:default/payments',
-        namespace: A,
-        size: 'small',
-        state: 'ready',
-        cluster: 'local',
-        endpoints: {
-          preview: { url: 'https://preview.example.com/', path: '/' },
-          chat: { url: 'https://chat.example.com/', path: '/' },
-          vscode: { url: 'https://vscode.example.com/', path: '/' },
-        },
-      } as DevSession,
-    ]);
+    const list = jest.fn(async () => [devSession(A, 'checkout')]);
     await startTestBackend({
       extensionPoints: [[catalogProcessingExtensionPoint, catalog]],
       features: [

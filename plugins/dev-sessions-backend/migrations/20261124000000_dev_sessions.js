@@ -15,7 +15,10 @@ exports.up = async function up(knex) {
     table.string('size', 16).notNullable();
     table.string('state', 16).notNullable().index();
     table.text('last_error').nullable();
-    table.text('values_json').notNullable().comment('Values given at creation (no secrets)');
+    table
+      .text('values_json')
+      .notNullable()
+      .comment('Values given at creation (no secrets)');
     table.string('preview_url', 512).notNullable();
     table.string('preview_path', 255).notNullable();
     table.string('chat_url', 512).notNullable();

@@ -31,14 +31,18 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('dev_session_jobs', table => {
-    table.comment('Pending or running Helm work of a session, leased by one replica');
+    table.comment(
+      'Pending or running Helm work of a session, leased by one replica',
+    );
     table.string('project_uuid', 36).primary().notNullable();
     table.string('kind', 16).notNullable().comment('provision or delete');
     table
       .integer('generation')
       .notNullable()
       .defaultTo(0)
-      .comment('Bumped on every request; a runner completes only the generation it ran');
+      .comment(
+        'Bumped on every request; a runner completes only the generation it ran',
+      );
     table.string('owner', 255).nullable().comment('Replica holding the lease');
     table
       .bigInteger('lease_expires_at')

@@ -128,8 +128,7 @@ export const devSessionsPlugin = createBackendPlugin({
           initialDelay: { milliseconds: settings.jobs.pollIntervalMs },
           fn: async () => {
             const started = await runner.poll();
-            if (started)
-              logger.info(`dev-sessions: claimed ${started} job(s)`);
+            if (started) logger.info(`dev-sessions: claimed ${started} job(s)`);
           },
         });
 

@@ -121,20 +121,31 @@ export class DevSessionsClient {
     return { status: res.status, body };
   }
 
+  /** The get-or-create request of a project's session (PUT), with the query that says how. */
+  private put<T>(
+    projectUuid: string,
+    request: DevSessionCreateRequest,
+    token: string | undefined,
+    query: Record<string, string | undefined>,
+  ): Promise<{ status: number; body: T }> {
+    return this.request<T>('PUT', sessionPath(projectUuid), {
+      token,
+      body: request,
+      query,
+    });
+  }
+
   /** Get-or-create; `created` is true when this call created the session. */
   async getOrCreate(
     projectUuid: string,
     request: DevSessionCreateRequest,
     opts: DevSessionsCallOptions & DevSessionsWaitOptions = {},
   ): Promise<DevSessionGetOrCreateResult> {
-    const r = await this.request<DevSession>(
-      'PUT',
-      `/projects/${encodeURIComponent(projectUuid)}/session`,
-      {
-        token: opts.token,
-        body: request,
-        query: waitQuery(opts),
-      },
+    const r = await this.put<DevSession>(
+      projectUuid,
+      request,
+      opts.token,
+      waitQuery(opts),
     );
     return { session: r.body, created: r.status === 201 };
   }
@@ -145,13 +156,12 @@ export class DevSessionsClient {
     request: DevSessionCreateRequest,
     opts: DevSessionsCallOptions = {},
   ): Promise<DevSessionDryRun> {
-    const r = await this.request<DevSessionDryRun>(
-      'PUT',
-      `/projects/${encodeURIComponent(projectUuid)}/session`,
+    const r = await this.put<DevSessionDryRun>(
+      projectUuid,
+      request,
+      opts.token,
       {
-        token: opts.token,
-        body: request,
-        query: { dryRun: 'true' },
+        dryRun: 'true',
       },
     );
     return r.body;
@@ -162,11 +172,7 @@ export class DevSessionsClient {
     opts: DevSessionsCallOptions = {},
   ): Promise<DevSession> {
     return (
-      await this.request<DevSession>(
-        'GET',
-        `/projects/${encodeURIComponent(projectUuid)}/session`,
-        opts,
-      )
+      await this.request<DevSession>('GET', sessionPath(projectUuid), opts)
     ).body;
   }
 
@@ -177,7 +183,7 @@ export class DevSessionsClient {
     return (
       await this.request<DevSessionStatus>(
         'GET',
-        `/projects/${encodeURIComponent(projectUuid)}/session/status`,
+        `${sessionPath(projectUuid)}/status`,
         opts,
       )
     ).body;
@@ -195,7 +201,7 @@ export class DevSessionsClient {
   ): Promise<DevSession | undefined> {
     const r = await this.request<DevSession | undefined>(
       'DELETE',
-      `/projects/${encodeURIComponent(projectUuid)}/session`,
+      sessionPath(projectUuid),
       { token: opts.token, query: waitQuery(opts) },
     );
     return r.status === 202 ? r.body : undefined;
@@ -212,6 +218,11 @@ export class DevSessionsClient {
       })
     ).body.items;
   }
+}
+
+/** The path of a project's session in the REST API. */
+function sessionPath(projectUuid: string): string {
+  return `/projects/${encodeURIComponent(projectUuid)}/session`;
 }
 
 function waitQuery(

@@ -15,7 +15,8 @@ export const devSessionsLegacyPlugin = createPlugin({
     createApiFactory({
       api: devSessionsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new DevSessionsClient({ discovery: discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new DevSessionsClient({ discovery: discoveryApi, fetchApi }),
     }),
   ],
 });
@@ -29,7 +30,8 @@ export const EntityDevSessionCard = devSessionsLegacyPlugin.provide(
   createComponentExtension({
     name: 'EntityDevSessionCard',
     component: {
-      lazy: () => import('./components/DevSessionCard').then(m => m.DevSessionCard),
+      lazy: () =>
+        import('./components/DevSessionCard').then(m => m.DevSessionCard),
     },
   }),
 );

@@ -49,7 +49,9 @@ describe('dev-sessions frontend plugin', () => {
     );
     expect(await screen.findByText('Dev session')).toBeInTheDocument();
     expect(
-      await screen.findByText('Project 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10 has no dev session yet.'),
+      await screen.findByText(
+        'Project 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10 has no dev session yet.',
+      ),
     ).toBeInTheDocument();
   });
 });

@@ -22,7 +22,8 @@ export const devSessionsApi = ApiBlueprint.make({
     defineParams({
       api: devSessionsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new DevSessionsClient({ discovery: discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new DevSessionsClient({ discovery: discoveryApi, fetchApi }),
     }),
 });
 

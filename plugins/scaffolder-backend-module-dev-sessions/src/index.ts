@@ -7,3 +7,4 @@
 export { scaffolderModuleDevSessions as default } from './module';
 export { createDevSessionCreateAction } from './actions/create';
 export { createDevSessionDeleteAction } from './actions/delete';
+export type { DevSessionActionOptions } from './actions/shared';

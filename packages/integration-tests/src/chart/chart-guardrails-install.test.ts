@@ -5,17 +5,15 @@
  * ResourceQuota bounds storage, so one more claim beyond the session's volumes is refused.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { chartDir, clusterEnv, helm, kubectl, kubectlJson } from '../index';
+import { kubectl, testNamespace } from '../index';
+import { getIn, installChart, sessionNamespaceLabels } from './install';
 
 jest.setTimeout(300_000);
 
 const uuid = randomUUID();
 const release = 'dev-session';
 const selector = `dev-sessions.io/project-uuid=${uuid}`;
-let dir: string;
+const get = getIn(uuid);
 
 const values = {
   project: { uuid, id: 'guardrails-test' },
@@ -28,57 +26,16 @@ const values = {
   storage: { size: '2Gi', history: { enabled: true, size: '1Gi' } },
 };
 
-beforeAll(async () => {
-  clusterEnv();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-'));
-  const r = await kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: uuid,
-        labels: {
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'dev-sessions.io/project-uuid': uuid,
-        },
-      },
-    }),
-  );
-  if (r.code !== 0)
-    throw new Error(`could not create namespace ${uuid}: ${r.stderr}`);
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', uuid, '--wait=false']);
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+testNamespace(uuid, sessionNamespaceLabels(uuid));
 
 describe('dev-session chart guardrails on the cluster', () => {
   it('admits a container limit above the preset through the LimitRange and runs the pod', async () => {
-    const file = path.join(dir, 'values.json');
-    fs.writeFileSync(file, JSON.stringify(values));
-    await helm(
-      [
-        'upgrade',
-        '--install',
-        release,
-        chartDir,
-        '-n',
-        uuid,
-        '-f',
-        file,
-        '--wait',
-        '--timeout',
-        '120s',
-      ],
-      150_000,
-    );
+    await installChart(release, uuid, values);
 
-    const lr = await kubectlJson(['-n', uuid, 'get', 'limitrange', release]);
+    const lr = await get('limitrange', release);
     expect(lr.spec.limits[0].max).toEqual({ cpu: '1500m', memory: '3G' });
 
-    const pods = await kubectlJson(['-n', uuid, 'get', 'pods', '-l', selector]);
+    const pods = await get('pods', '-l', selector);
     expect(pods.items).toHaveLength(1);
     const pod = pods.items[0];
     expect(pod.status.phase).toBe('Running');
@@ -94,13 +51,7 @@ describe('dev-session chart guardrails on the cluster', () => {
   });
 
   it('bounds storage with the ResourceQuota: one more claim is refused', async () => {
-    const quota = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
-      'resourcequota',
-      release,
-    ]);
+    const quota = await get('resourcequota', release);
     expect(quota.status.hard['requests.storage']).toBe('3Gi');
     expect(quota.status.hard.persistentvolumeclaims).toBe('2');
 

@@ -4,23 +4,16 @@
  * in place, and uninstall removes everything.
  */
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { chartDir, clusterEnv, helm, kubectl, kubectlJson } from '../index';
+import { helm, testNamespace } from '../index';
+import { getIn, installChart, sessionNamespaceLabels } from './install';
 
 jest.setTimeout(300_000);
 
 const uuid = randomUUID();
 const release = 'dev-session';
 const selector = `dev-sessions.io/project-uuid=${uuid}`;
-
-function valuesFile(values: object) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-'));
-  const file = path.join(dir, 'values.json');
-  fs.writeFileSync(file, JSON.stringify(values));
-  return file;
-}
+const get = getIn(uuid);
+const workspace = () => get('pvc', `${release}-workspace`);
 
 const values = {
   project: { uuid, id: 'install-test' },
@@ -28,50 +21,13 @@ const values = {
   storage: { size: '10Gi' },
 };
 
-beforeAll(async () => {
-  clusterEnv();
-  const r = await kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: uuid,
-        labels: {
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'dev-sessions.io/project-uuid': uuid,
-        },
-      },
-    }),
-  );
-  if (r.code !== 0)
-    throw new Error(`could not create namespace ${uuid}: ${r.stderr}`);
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', uuid, '--wait=false']);
-});
+testNamespace(uuid, sessionNamespaceLabels(uuid));
 
 describe('dev-session chart on the cluster', () => {
   it('installs with --wait and reaches Ready under the restricted Pod Security Standard', async () => {
-    await helm(
-      [
-        'upgrade',
-        '--install',
-        release,
-        chartDir,
-        '-n',
-        uuid,
-        '-f',
-        valuesFile(values),
-        '--wait',
-        '--timeout',
-        '120s',
-      ],
-      150_000,
-    );
+    await installChart(release, uuid, values);
 
-    const pods = await kubectlJson(['-n', uuid, 'get', 'pods', '-l', selector]);
+    const pods = await get('pods', '-l', selector);
     expect(pods.items).toHaveLength(1);
     const pod = pods.items[0];
     expect(pod.status.phase).toBe('Running');
@@ -83,36 +39,17 @@ describe('dev-session chart on the cluster', () => {
       ['vscode', true],
     ]);
 
-    const pvc = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
-      'pvc',
-      `${release}-workspace`,
-    ]);
+    const pvc = await workspace();
     expect(pvc.status.phase).toBe('Bound');
 
-    const svcs = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
-      'services',
-      '-l',
-      selector,
-    ]);
+    const svcs = await get('services', '-l', selector);
     expect(svcs.items.map((s: any) => s.metadata.name).sort()).toEqual(
       ['chat', 'lb', 'preview', 'vscode'].map(s => `${release}-${s}`),
     );
     for (const s of svcs.items)
       expect(s.spec.clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
 
-    const quota = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
-      'resourcequota',
-      release,
-    ]);
+    const quota = await get('resourcequota', release);
     expect(quota.status.used.pods).toBe('1');
   });
 
@@ -125,42 +62,15 @@ describe('dev-session chart on the cluster', () => {
   });
 
   it('upgrades a value in place', async () => {
-    const pvcBefore = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
-      'pvc',
-      `${release}-workspace`,
-    ]);
-    await helm(
-      [
-        'upgrade',
-        '--install',
-        release,
-        chartDir,
-        '-n',
-        uuid,
-        '-f',
-        valuesFile({ ...values, size: 'small' }),
-        '--wait',
-        '--timeout',
-        '120s',
-      ],
-      150_000,
-    );
-    const dep = await kubectlJson(['-n', uuid, 'get', 'deployment', release]);
+    const pvcBefore = await workspace();
+    await installChart(release, uuid, { ...values, size: 'small' });
+    const dep = await get('deployment', release);
     expect(dep.spec.template.spec.containers[0].resources.limits).toEqual({
       cpu: '1',
       memory: '2Gi',
     });
     expect(dep.status.readyReplicas).toBe(1);
-    const pvcAfter = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
-      'pvc',
-      `${release}-workspace`,
-    ]);
+    const pvcAfter = await workspace();
     expect(pvcAfter.metadata.uid).toBe(pvcBefore.metadata.uid);
     const history = JSON.parse(
       await helm(['history', release, '-n', uuid, '-o', 'json']),
@@ -173,14 +83,11 @@ describe('dev-session chart on the cluster', () => {
       ['uninstall', release, '-n', uuid, '--wait', '--timeout', '60s'],
       90_000,
     );
-    const left = await kubectlJson([
-      '-n',
-      uuid,
-      'get',
+    const left = await get(
       'deployments,replicasets,pods,services,pvc,serviceaccounts,networkpolicies,resourcequotas,limitranges',
       '-l',
       selector,
-    ]);
+    );
     expect(left.items.map((o: any) => `${o.kind}/${o.metadata.name}`)).toEqual(
       [],
     );

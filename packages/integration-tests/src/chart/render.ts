@@ -15,24 +15,26 @@ function helmBin() {
   return process.env.DEV_SESSIONS_HELM ?? 'helm';
 }
 
-/** Writes values to a temporary file (never --set) and runs `helm template`. */
-export async function template(values: object, release = 'dev-session') {
+/** Calls fn with a temporary file holding the values (helm takes them with -f, never --set). */
+export async function withValuesFile<T>(
+  values: object,
+  fn: (file: string) => Promise<T>,
+): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'values-'));
   const file = path.join(dir, 'values.json');
   fs.writeFileSync(file, JSON.stringify(values));
   try {
-    return await run(helmBin(), [
-      'template',
-      release,
-      chartDir,
-      '-n',
-      UUID,
-      '-f',
-      file,
-    ]);
+    return await fn(file);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs `helm template` of the chart with the values. */
+export function template(values: object, release = 'dev-session') {
+  return withValuesFile(values, file =>
+    run(helmBin(), ['template', release, chartDir, '-n', UUID, '-f', file]),
+  );
 }
 
 export interface K8sObject {

@@ -6,9 +6,11 @@
 import {
   helm,
   kubectl,
+  kubectlApply,
   kubectlJson,
   randomSuffix,
   run,
+  testNamespace,
   waitFor,
   clusterEnv,
 } from '../index';
@@ -29,19 +31,7 @@ function inCidr(ip: string, cidr: string) {
   return (ipToInt(ip) & mask) >>> 0 === (ipToInt(base) & mask) >>> 0;
 }
 
-async function apply(yaml: string) {
-  const r = await kubectl(['apply', '-f', '-'], yaml);
-  if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
-}
-
-beforeAll(async () => {
-  clusterEnv();
-  await apply(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', ns, '--wait=false']);
-});
+testNamespace(ns);
 
 describe('local cluster', () => {
   it('reports the real Kubernetes version', async () => {
@@ -51,7 +41,7 @@ describe('local cluster', () => {
   });
 
   it('runs a Deployment: ReplicaSet, Pod Running with a pod IP, Service ClusterIP, EndpointSlice', async () => {
-    await apply(`
+    await kubectlApply(`
 apiVersion: apps/v1
 kind: Deployment
 metadata: { name: web, namespace: ${ns} }
@@ -130,7 +120,7 @@ spec:
         ] === 'true',
     );
     expect(def).toBeDefined();
-    await apply(`
+    await kubectlApply(`
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: { name: data, namespace: ${ns} }
@@ -149,7 +139,7 @@ spec:
   });
 
   it('simulates ImagePullBackOff, CrashLoopBackOff and OOMKilled', async () => {
-    await apply(`
+    await kubectlApply(`
 apiVersion: v1
 kind: Pod
 metadata: { name: bad-image, namespace: ${ns} }

@@ -5,21 +5,17 @@
  * they are.
  */
 import {
-  clusterEnv,
   kubectl,
+  kubectlApply,
   kubectlJson,
   randomSuffix,
+  testNamespace,
   waitFor,
 } from '../index';
 
 jest.setTimeout(120_000);
 
 const ns = `node-health-${randomSuffix()}`;
-
-async function apply(yaml: string) {
-  const r = await kubectl(['apply', '-f', '-'], yaml);
-  if (r.code !== 0) throw new Error(`kubectl apply failed: ${r.stderr}`);
-}
 
 /** What the node lifecycle controller does to every pod of a node that missed its heartbeat. */
 async function markNotReadyLikeTheNodeLifecycleController(pod: string) {
@@ -52,14 +48,7 @@ async function markNotReadyLikeTheNodeLifecycleController(pod: string) {
 const ready = (p: any) =>
   p.status.conditions?.find((c: any) => c.type === 'Ready')?.status;
 
-beforeAll(async () => {
-  clusterEnv();
-  await apply(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
-});
-
-afterAll(async () => {
-  await kubectl(['delete', 'namespace', ns, '--wait=false']);
-});
+testNamespace(ns);
 
 describe('node health', () => {
   it('every node is Ready and its Lease is renewed', async () => {
@@ -95,7 +84,7 @@ describe('node health', () => {
   });
 
   it('a pod marked not ready by a node hiccup becomes ready again; failures and finished pods stay', async () => {
-    await apply(`
+    await kubectlApply(`
 apiVersion: v1
 kind: Pod
 metadata: { name: ok, namespace: ${ns} }

@@ -104,16 +104,16 @@ const sleepMs = inScope ? Number(c.sleepMs?.[info.sub] ?? 0) : 0;
 
 let child;
 let forwarded;
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
-  process.on(sig, () => {
-    forwarded = sig;
-    if (child) child.kill(sig);
-    else {
-      record('end', { end: Date.now(), exitCode: null, signal: sig });
-      process.exit(128 + 15);
-    }
-  });
+/** Passes a signal on to helm; before helm runs, records the end and exits. */
+function onSignal(sig) {
+  forwarded = sig;
+  if (child) child.kill(sig);
+  else {
+    record('end', { end: Date.now(), exitCode: null, signal: sig });
+    process.exit(128 + 15);
+  }
 }
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, onSignal);
 
 setTimeout(() => {
   // recorded before the spawn: if the replica dies in between, the interval only grows

@@ -17,50 +17,31 @@ function log(lines: object[]): string {
   return file;
 }
 
-const op = (
+/** The wrapper's lines of one helm run: start, exec (helm spawned) and, when it exited, end. */
+function op(
   id: string,
   replica: string,
   sub: string,
   ns: string,
   start: number,
   end?: number,
-) => [
-  {
-    event: 'start',
+): object[] {
+  const line = (event: string, at: object) => ({
+    event,
     id,
     pid: 1,
     replica,
     sub,
     release: 'r',
     namespace: ns,
-    start,
-  },
-  {
-    event: 'exec',
-    id,
-    pid: 1,
-    replica,
-    sub,
-    release: 'r',
-    namespace: ns,
-    exec: start + 1,
-  },
-  ...(end === undefined
-    ? []
-    : [
-        {
-          event: 'end',
-          id,
-          pid: 1,
-          replica,
-          sub,
-          release: 'r',
-          namespace: ns,
-          end,
-          exitCode: 0,
-        },
-      ]),
-];
+    ...at,
+  });
+  return [
+    line('start', { start }),
+    line('exec', { exec: start + 1 }),
+    ...(end === undefined ? [] : [line('end', { end, exitCode: 0 })]),
+  ];
+}
 
 describe('helm wrapper log', () => {
   it('folds start/exec/end lines, skipping a torn last line', () => {
@@ -111,16 +92,7 @@ describe('helm wrapper log', () => {
   it('a wrapper that died before spawning helm did nothing', () => {
     const ops = readHelmOps(
       log([
-        {
-          event: 'start',
-          id: '1',
-          pid: 1,
-          replica: 'a',
-          sub: 'upgrade',
-          release: 'r',
-          namespace: 'n1',
-          start: 100,
-        },
+        op('1', 'a', 'upgrade', 'n1', 100)[0], // the start line only
         ...op('2', 'b', 'upgrade', 'n1', 150, 600),
       ]),
     );

@@ -21,7 +21,14 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import type { Knex } from 'knex';
-import { clusterEnv, repoRoot, run as runBinary } from '../index';
+import {
+  clusterEnv,
+  helmReleases,
+  repoRoot,
+  run as runBinary,
+  StopWaiting,
+  waitFor,
+} from '../index';
 import {
   prepareRunDir,
   randomDatabasePrefix,
@@ -50,9 +57,6 @@ const OWNER = 'group:default/platform-team';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
-/** An error that stops waitForValue at once instead of being retried. */
-class Fatal extends Error {}
-
 let postgres: SharedPostgres | undefined;
 let run: RunDir;
 let prefix: string;
@@ -71,17 +75,6 @@ const logs = () =>
     .filter(Boolean)
     .map(r => `--- replica ${r.id} (${r.logFile}) ---\n${r.logTail(30)}`)
     .join('\n');
-
-async function releases(namespace: string): Promise<any[]> {
-  const env = clusterEnv();
-  const r = await runBinary(
-    env.helm,
-    ['list', '-a', '-n', namespace, '-o', 'json'],
-    { env: { KUBECONFIG: env.kubeconfig } },
-  );
-  if (r.code !== 0) throw new Error(`helm list -n ${namespace}: ${r.stderr}`);
-  return JSON.parse(r.stdout || '[]');
-}
 
 /** The release's status straight from helm (not through the wrapper), or undefined. */
 async function releaseStatus(
@@ -290,7 +283,9 @@ describe('two replicas of the dev-sessions backend on one database', () => {
     const rels = await Promise.all(
       uuids.map(async u => ({
         u,
-        releases: (await releases(u)).map(r => [r.name, r.status, r.revision]),
+        releases: (
+          await helmReleases(u)
+        ).map(r => [r.name, r.status, r.revision]),
       })),
     );
     for (const r of rels)
@@ -366,7 +361,7 @@ describe('two replicas of the dev-sessions backend on one database', () => {
       async () => {
         const op = readHelmOps(run.helmLog).find(o => o.id === upgrade.id);
         if (op?.end !== undefined)
-          throw new Fatal(
+          throw new StopWaiting(
             `helm upgrade ended (exit ${
               op.exitCode
             }) before the kill: the install is too fast to interrupt\n${describeOps(
@@ -434,7 +429,7 @@ describe('two replicas of the dev-sessions backend on one database', () => {
 
     // it finishes: ready (or failed with a clear reason)
     const [final] = [...(await waitSettled([u], 300_000)).values()];
-    const rels = (await releases(u)).map(r => [r.name, r.status]);
+    const rels = (await helmReleases(u)).map(r => [r.name, r.status]);
 
     // the survivor touched helm only after the lease had expired
     // (same machine, same clock; 250 ms for rounding between Date.now() and the database)
@@ -486,28 +481,14 @@ describe('two replicas of the dev-sessions backend on one database', () => {
   });
 });
 
-/** Polls check until it returns a value; a Fatal error stops at once, others are retried. */
-async function waitForValue<T>(
+/** waitFor, with the replicas' logs in its error. */
+function waitForValue<T>(
   what: string,
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   intervalMs: number,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      if (e instanceof Fatal) throw e;
-      last = e;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${
-      last ? `: ${last}` : ''
-    }\n${logs()}`,
-  );
+  return waitFor(what, check, timeoutMs, intervalMs).catch(e => {
+    throw new Error(`${e.message}\n${logs()}`);
+  });
 }

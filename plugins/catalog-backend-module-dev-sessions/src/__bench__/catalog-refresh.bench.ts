@@ -9,11 +9,11 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
 import { DevSessionEntityProvider } from '../DevSessionEntityProvider';
 import {
-  generateSessions,
   providerModule,
   startCatalog,
   waitForCount,
 } from '../__testUtils__/scale';
+import { generateSessions } from '../__testUtils__/sessions';
 
 jest.setTimeout(300_000);
 

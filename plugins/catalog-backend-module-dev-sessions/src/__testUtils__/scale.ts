@@ -8,44 +8,9 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import {
-  DevSession,
-  devSessionEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
 import request from 'supertest';
 import { DevSessionEntityProvider } from '../DevSessionEntityProvider';
-
-/** n generated sessions with awkward-ish project names. */
-export function generateSessions(n: number, prefix = 'Project'): DevSession[] {
-  return Array.from({ length: n }, (_, i) => {
-    const hex = i.toString(16).padStart(12, '0');
-    const uuid = `00000000-0000-4000-8000-${hex}`;
-    const projectId = `${prefix} ${i} – Überprüfung`;
-    const ep = (r: string) => ({
-      url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`,
-      path: `/${r}`,
-    });
-    return {
-      projectUuid: uuid,
-      projectId,
-      owner: `user:default/user-${i % 7}`,
-      namespace: uuid,
-      releaseName: 'dev-session',
-      chartVersion: '0.1.0',
-      size: 'small',
-      state: 'ready',
-      cluster: 'local',
-      endpoints: {
-        preview: ep('preview'),
-        chat: ep('chat'),
-        vscode: ep('vscode'),
-      },
-      entityRef: devSessionEntityRef(projectId, uuid),
-      createdAt: 'x',
-      updatedAt: 'x',
-    } as DevSession;
-  });
-}
 
 /** A stand-in for the dev-sessions backend that serves GET /sessions (no Helm needed). */
 export function fakeDevSessionsPlugin(sessions: DevSession[]) {

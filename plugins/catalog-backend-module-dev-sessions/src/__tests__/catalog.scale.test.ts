@@ -6,10 +6,10 @@ import request from 'supertest';
 import { catalogModuleDevSessions } from '../module';
 import {
   fakeDevSessionsPlugin,
-  generateSessions,
   startCatalog,
   waitForCount,
 } from '../__testUtils__/scale';
+import { generateSessions } from '../__testUtils__/sessions';
 
 jest.setTimeout(120_000);
 

@@ -8,19 +8,14 @@ import { DevSessionSpec } from '@internal/backstage-plugin-dev-sessions-common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { readSettings } from '../config/settings';
 import { Helm } from '../helm/Helm';
+import { chartPath, chartVersion } from '../__testUtils__/chart';
+import { DEFAULT_ALLOWED_KINDS } from './ManifestCheck';
 import { SessionChart } from './SessionChart';
 
 jest.setTimeout(60_000);
 
-const chartPath = path.resolve(__dirname, '../../../../charts/dev-session');
-// the chart's own version, as its Chart.yaml says
-const chartVersion = String(
-  parseYaml(fs.readFileSync(path.join(chartPath, 'Chart.yaml'), 'utf8'))
-    .version,
-);
 const A = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
@@ -318,15 +313,10 @@ describe('SessionChart', () => {
     const { chart } = chartFor({
       chart: {
         path: chartPath,
-        allowedKinds: [
-          'v1/ServiceAccount',
-          'v1/Service',
-          'v1/PersistentVolumeClaim',
-          'v1/ResourceQuota',
-          'v1/LimitRange',
-          'v1/Pod',
-          'apps/v1/Deployment',
-        ],
+        // the default kinds but the networking ones
+        allowedKinds: DEFAULT_ALLOWED_KINDS.filter(
+          k => !k.startsWith('networking.k8s.io/'),
+        ),
       },
     });
     await expect(chart.render(spec())).rejects.toMatchObject({

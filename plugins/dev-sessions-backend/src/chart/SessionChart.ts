@@ -127,9 +127,7 @@ export class SessionChart {
         first.keyword === 'additionalProperties'
           ? ` (${String(first.params.additionalProperty)})`
           : '';
-      throw new InputError(
-        `Invalid values${where}: ${first.message}${extra}`,
-      );
+      throw new InputError(`Invalid values${where}: ${first.message}${extra}`);
     }
     policy.checkCaps(effective, spec.values);
     return values;

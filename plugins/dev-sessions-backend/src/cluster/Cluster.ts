@@ -10,7 +10,6 @@ import { ClusterTarget } from './ClusterTarget';
 import { LABEL_MANAGED_BY, MANAGED_BY, notOursReason } from './ownership';
 import { PodSnapshot, toPodSnapshot } from './podSnapshot';
 
-
 function isApiException(e: unknown): e is { code: number; body?: unknown } {
   return (
     typeof e === 'object' &&

@@ -1,23 +1,19 @@
 import {
   DevSessionContainerStatus,
-  DevSessionEvent,
-  DevSessionPodCondition,
   DevSessionRole,
+  DevSessionStatus,
   DEV_SESSION_ROLES,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import * as k8s from '@kubernetes/client-node';
 
-/** Live state of one project's pod, read with @kubernetes/client-node (never kubectl). */
-export interface PodSnapshot {
-  pod?: {
-    name: string;
-    phase: string;
-    conditions: DevSessionPodCondition[];
-    startTime?: string;
-  };
-  containers: DevSessionContainerStatus[];
-  events: DevSessionEvent[];
-}
+/**
+ * Live state of one project's pod, read with @kubernetes/client-node (never kubectl): the part of
+ * a session's status that comes from its pod.
+ */
+export type PodSnapshot = Pick<
+  DevSessionStatus,
+  'pod' | 'containers' | 'events'
+>;
 
 /** The newest live pod of a session, its containers by role, and its 20 latest events. */
 export function toPodSnapshot(

@@ -5,8 +5,8 @@
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { sessionStoreOn } from '../__testUtils__/sessions';
 import { JobStore } from './JobStore';
-import { SessionStore } from './SessionStore';
 
 jest.setTimeout(60_000);
 
@@ -32,7 +32,7 @@ describe.each(databases.eachSupportedId())('JobStore on %p', databaseId => {
   beforeEach(async () => {
     const knex = await databases.init(databaseId);
     // runs the migrations, as the plugin does
-    db = (await SessionStore.create({ getClient: async () => knex } as any)).db;
+    db = (await sessionStoreOn(knex)).db;
     now = 1_800_000_000_000;
     jobs = new JobStore(db, () => now);
   });

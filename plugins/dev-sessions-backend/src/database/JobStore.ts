@@ -103,7 +103,10 @@ export class JobStore {
     return toJob(row);
   }
 
-  async get(projectUuid: string, trx: Knex = this.db): Promise<Job | undefined> {
+  async get(
+    projectUuid: string,
+    trx: Knex = this.db,
+  ): Promise<Job | undefined> {
     const row = await trx<Row>(TABLE)
       .where({ project_uuid: projectUuid })
       .first();

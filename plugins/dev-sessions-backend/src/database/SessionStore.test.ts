@@ -3,38 +3,24 @@
  * PostgreSQL 15 and sets BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING).
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { SessionStore, NewSession } from './SessionStore';
+import { newSession, sessionStoreOn } from '../__testUtils__/sessions';
+import { NewSession } from './SessionStore';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-function newSession(uuid: string, owner = 'user:default/jane'): NewSession {
-  const ep = (r: string) => ({
-    url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`,
-    path: `/${r}`,
-  });
-  return {
-    projectUuid: uuid,
+function session(uuid: string, owner = 'user:default/jane'): NewSession {
+  return newSession(uuid, {
     projectId: 'Über Projekt 2',
     owner,
-    namespace: uuid,
-    releaseName: 'dev-session',
-    chartVersion: '0.1.0',
-    size: 'small',
     component: 'component:default/checkout',
     values: { storage: { history: { enabled: true } } },
-    endpoints: {
-      preview: ep('preview'),
-      chat: ep('chat'),
-      vscode: ep('vscode'),
-    },
-  };
+  });
 }
 
 async function storeFor(id: Parameters<typeof databases.init>[0]) {
-  const knex = await databases.init(id);
-  return SessionStore.create({ getClient: async () => knex } as any);
+  return sessionStoreOn(await databases.init(id));
 }
 
 describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
@@ -42,9 +28,9 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
 
   it('inserts once per project and reads it back intact', async () => {
     const store = await storeFor(databaseId);
-    expect(await store.insertIfAbsent(newSession(uuid))).toBe(true);
+    expect(await store.insertIfAbsent(session(uuid))).toBe(true);
     expect(
-      await store.insertIfAbsent(newSession(uuid, 'user:default/other')),
+      await store.insertIfAbsent(session(uuid, 'user:default/other')),
     ).toBe(false);
     const s = await store.get(uuid);
     expect(s).toMatchObject({
@@ -69,7 +55,7 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
   it('lets exactly one of 10 concurrent inserts for a project win', async () => {
     const store = await storeFor(databaseId);
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => store.insertIfAbsent(newSession(uuid))),
+      Array.from({ length: 10 }, () => store.insertIfAbsent(session(uuid))),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.list()).toHaveLength(1);
@@ -77,7 +63,7 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
 
   it('applies only the transitions of the lifecycle table, so one caller wins a retry', async () => {
     const store = await storeFor(databaseId);
-    await store.insertIfAbsent(newSession(uuid));
+    await store.insertIfAbsent(session(uuid));
     expect(
       await store.transition(uuid, 'provisionFailed', {
         lastError: 'helm: timed out',
@@ -107,9 +93,9 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
 
   it('lists by owner and deletes', async () => {
     const store = await storeFor(databaseId);
-    await store.insertIfAbsent(newSession(uuid));
+    await store.insertIfAbsent(session(uuid));
     await store.insertIfAbsent(
-      newSession('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'group:default/team'),
+      session('7c9e6679-7425-40de-944b-e07fc1f90ae7', 'group:default/team'),
     );
     expect(
       (await store.list({ owner: 'group:default/team' })).map(

@@ -5,8 +5,8 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { sessionStoreOn } from '../__testUtils__/sessions';
 import { JobStore } from './JobStore';
-import { SessionStore } from './SessionStore';
 
 jest.setTimeout(60_000);
 
@@ -76,9 +76,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     ]);
 
     // what the plugin does at startup: migrate to the latest, then read through the store
-    const store = await SessionStore.create({
-      getClient: async () => knex,
-    } as any);
+    const store = await sessionStoreOn(knex);
     const a = await store.get(A);
     expect(a).toEqual({
       projectUuid: A,

@@ -20,6 +20,14 @@ export class HelmError extends Error {
   }
 }
 
+/** A release of a chart with values, as `helm upgrade --install` and `helm template` take it. */
+export interface ReleaseSpec {
+  release: string;
+  namespace: string;
+  chart: ChartSource;
+  values: object;
+}
+
 export interface HelmOptions {
   binary: string;
   /** kubeconfig file helm talks to the cluster with. */
@@ -81,26 +89,53 @@ export class Helm {
     return args;
   }
 
+  /** The release, its chart, namespace and values file, as `upgrade --install` and `template` take them. */
+  private releaseArgs(o: ReleaseSpec, valuesFile: string): string[] {
+    return [
+      o.release,
+      ...this.chartArgs(o.chart),
+      '--namespace',
+      o.namespace,
+      '-f',
+      valuesFile,
+    ];
+  }
+
+  /** `helm <sub> <release> --wait` within timeoutSeconds (given 30 s more to exit). */
+  private runWaiting(
+    sub: 'rollback' | 'uninstall',
+    release: string,
+    namespace: string,
+    timeoutSeconds: number,
+    signal: AbortSignal | undefined,
+    extra: string[] = [],
+  ) {
+    return this.run(
+      [
+        sub,
+        release,
+        '--namespace',
+        namespace,
+        '--wait',
+        '--timeout',
+        `${timeoutSeconds}s`,
+        ...extra,
+      ],
+      (timeoutSeconds + 30) * 1000,
+      signal,
+    );
+  }
+
   /** `helm upgrade --install --atomic --wait`: on failure Helm rolls back (or uninstalls). */
-  async upgradeInstall(o: {
-    release: string;
-    namespace: string;
-    chart: ChartSource;
-    values: object;
-    timeoutSeconds: number;
-    signal?: AbortSignal;
-  }): Promise<void> {
+  async upgradeInstall(
+    o: ReleaseSpec & { timeoutSeconds: number; signal?: AbortSignal },
+  ): Promise<void> {
     await this.withValuesFile(o.values, file =>
       this.run(
         [
           'upgrade',
           '--install',
-          o.release,
-          ...this.chartArgs(o.chart),
-          '--namespace',
-          o.namespace,
-          '-f',
-          file,
+          ...this.releaseArgs(o, file),
           '--atomic',
           '--wait',
           '--timeout',
@@ -125,30 +160,15 @@ export class Helm {
       120_000,
     );
     const [name] = fs.readdirSync(dir);
-    if (!name) throw new Error(`helm pull ${chart.ref} left no chart in ${dir}`);
+    if (!name)
+      throw new Error(`helm pull ${chart.ref} left no chart in ${dir}`);
     return path.join(dir, name);
   }
 
   /** `helm template`: what would be created, without a cluster change. */
-  async template(o: {
-    release: string;
-    namespace: string;
-    chart: ChartSource;
-    values: object;
-  }): Promise<string> {
+  async template(o: ReleaseSpec): Promise<string> {
     return this.withValuesFile(o.values, file =>
-      this.run(
-        [
-          'template',
-          o.release,
-          ...this.chartArgs(o.chart),
-          '--namespace',
-          o.namespace,
-          '-f',
-          file,
-        ],
-        60_000,
-      ),
+      this.run(['template', ...this.releaseArgs(o, file)], 60_000),
     );
   }
 
@@ -189,20 +209,13 @@ export class Helm {
       await this.uninstall(release, namespace, timeoutSeconds, signal);
       return `uninstalled release ${release} that was stuck in ${s.status}`;
     }
-    await this.run(
-      [
-        'rollback',
-        release,
-        '--namespace',
-        namespace,
-        '--wait',
-        '--timeout',
-        `${timeoutSeconds}s`,
-        '--history-max',
-        '5',
-      ],
-      (timeoutSeconds + 30) * 1000,
+    await this.runWaiting(
+      'rollback',
+      release,
+      namespace,
+      timeoutSeconds,
       signal,
+      ['--history-max', '5'],
     );
     return `rolled back release ${release} that was stuck in ${s.status}`;
   }
@@ -215,17 +228,11 @@ export class Helm {
     signal?: AbortSignal,
   ): Promise<void> {
     try {
-      await this.run(
-        [
-          'uninstall',
-          release,
-          '--namespace',
-          namespace,
-          '--wait',
-          '--timeout',
-          `${timeoutSeconds}s`,
-        ],
-        (timeoutSeconds + 30) * 1000,
+      await this.runWaiting(
+        'uninstall',
+        release,
+        namespace,
+        timeoutSeconds,
         signal,
       );
     } catch (e) {

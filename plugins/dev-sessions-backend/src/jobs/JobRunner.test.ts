@@ -2,12 +2,17 @@
  * The job runner on a real SQLite store with stubbed Helm, cluster and chart. A short lease
  * (300 ms, renewed every 100 ms) makes the Lease heartbeats happen within the tests.
  */
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common';
-import { JobStore, Job } from '../database/JobStore';
-import { SessionStore } from '../database/SessionStore';
+import { Job } from '../database/JobStore';
 import { HelmError } from '../helm/Helm';
-import { SessionEvents } from '../service/SessionEvents';
+import {
+  newSession,
+  recordedEvents,
+  sqliteStores,
+  storeSession,
+} from '../__testUtils__/sessions';
+import { deferred, eventually, sleep } from '../__testUtils__/wait';
 import { JobRunner, MAX_ATTEMPTS } from './JobRunner';
 
 jest.setTimeout(30_000);
@@ -19,38 +24,8 @@ const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const LEASE_MS = 300;
 const CHART = { kind: 'path', path: '/charts/dev-session' };
 
-async function eventually<T>(
-  fn: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-function deferred<T = void>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
-  const knex = await databases.init('SQLITE_3');
-  const store = await SessionStore.create({
-    getClient: async () => knex,
-  } as any);
-  const jobs = new JobStore(store.db);
+  const { knex, store, jobs } = await sqliteStores(databases);
   const helm = {
     recoverPending: jest.fn(
       async (
@@ -83,10 +58,10 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
     })),
     source: jest.fn(async () => CHART),
   };
-  const logger = mockServices.logger.mock();
-  const events = new SessionEvents(logger, 'test-cluster');
-  const changes: DevSessionChange[] = [];
-  events.onChange(c => changes.push(c));
+  const { logger, events, changes } = recordedEvents(
+    'test-cluster',
+    (c): DevSessionChange => c,
+  );
   const runner = new JobRunner({
     store,
     jobs,
@@ -110,31 +85,17 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
     await poll.mock.results[n - 1].value;
   };
 
-  async function insert(uuid: string, state?: 'ready' | 'failed' | 'deleting') {
-    const ep = (r: string) => ({ url: `http://${r}/`, path: `/${r}` });
-    await store.insertIfAbsent({
-      projectUuid: uuid,
-      projectId: 'p',
-      owner: 'user:default/jane',
-      component: 'component:default/shop',
-      namespace: uuid,
-      releaseName: 'dev-session',
-      chartVersion: '0.1.0',
-      size: 'small',
-      values: {
-        containers: { preview: { env: [{ name: 'MODE', value: 'x' }] } },
-      },
-      endpoints: {
-        preview: ep('preview'),
-        chat: ep('chat'),
-        vscode: ep('vscode'),
-      },
-    });
-    if (state === 'ready' || state === 'deleting')
-      await store.transition(uuid, 'provisioned');
-    if (state === 'failed') await store.transition(uuid, 'provisionFailed');
-    if (state === 'deleting') await store.transition(uuid, 'deleteRequested');
-  }
+  const insert = (uuid: string, state?: 'ready' | 'failed' | 'deleting') =>
+    storeSession(
+      store,
+      newSession(uuid, {
+        component: 'component:default/shop',
+        values: {
+          containers: { preview: { env: [{ name: 'MODE', value: 'x' }] } },
+        },
+      }),
+      state,
+    );
 
   /** Requests a job leased by this replica (as the service does) and starts it. */
   async function startJob(uuid: string, kind: Job['kind']) {
@@ -143,6 +104,17 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
     );
     runner.start(job);
     return job;
+  }
+
+  /** Stores a session in a state, runs one job of this replica on it to its end. */
+  async function runJob(
+    uuid: string,
+    kind: Job['kind'],
+    state?: 'ready' | 'failed' | 'deleting',
+  ) {
+    await insert(uuid, state);
+    await startJob(uuid, kind);
+    await polled();
   }
 
   return {
@@ -159,15 +131,14 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
     polled,
     insert,
     startJob,
+    runJob,
   };
 }
 
 describe('JobRunner', () => {
   it('provisions: ready, job gone, one upsert event', async () => {
     const t = await setup();
-    await t.insert(A);
-    await t.startJob(A, 'provision');
-    await t.polled();
+    await t.runJob(A, 'provision');
 
     const s = await t.store.get(A);
     expect(s).toMatchObject({ state: 'ready', lastError: undefined });
@@ -216,9 +187,7 @@ describe('JobRunner', () => {
     t.helm.recoverPending.mockResolvedValueOnce(
       'uninstalled release dev-session that was stuck in pending-install',
     );
-    await t.insert(A);
-    await t.startJob(A, 'provision');
-    await t.polled();
+    await t.runJob(A, 'provision');
     expect((await t.store.get(A))!.state).toBe('ready');
     expect(t.helm.recoverPending).toHaveBeenCalledWith(
       'dev-session',
@@ -246,9 +215,7 @@ describe('JobRunner', () => {
     t.helm.upgradeInstall.mockRejectedValueOnce(
       new HelmError(msg, 'Error: context deadline exceeded', 1),
     );
-    await t.insert(A);
-    await t.startJob(A, 'provision');
-    await t.polled();
+    await t.runJob(A, 'provision');
     expect(await t.store.get(A)).toMatchObject({
       state: 'failed',
       lastError: msg,
@@ -269,9 +236,7 @@ describe('JobRunner', () => {
         'Invalid values.containers.preview.env: is set by the platform',
       ),
     );
-    await t.insert(A);
-    await t.startJob(A, 'provision');
-    await t.polled();
+    await t.runJob(A, 'provision');
     expect(await t.store.get(A)).toMatchObject({
       state: 'failed',
       lastError:
@@ -283,9 +248,7 @@ describe('JobRunner', () => {
 
   it('fails the session when no cluster is configured', async () => {
     const t = await setup({ cluster: false });
-    await t.insert(A);
-    await t.startJob(A, 'provision');
-    await t.polled();
+    await t.runJob(A, 'provision');
     expect(await t.store.get(A)).toMatchObject({
       state: 'failed',
       lastError: 'No Kubernetes cluster is configured',
@@ -295,9 +258,7 @@ describe('JobRunner', () => {
 
   it('drops a provision job of a session that is no longer provisioning', async () => {
     const t = await setup();
-    await t.insert(A, 'ready');
-    await t.startJob(A, 'provision');
-    await t.polled();
+    await t.runJob(A, 'provision', 'ready');
     expect(await t.jobs.get(A)).toBeUndefined();
     expect((await t.store.get(A))!.state).toBe('ready');
     expect(t.helm.upgradeInstall).not.toHaveBeenCalled();
@@ -376,9 +337,7 @@ describe('JobRunner', () => {
 
   it('deletes: uninstalls in an owned namespace, deletes it, removes row and job', async () => {
     const t = await setup();
-    await t.insert(A, 'deleting');
-    await t.startJob(A, 'delete');
-    await t.polled();
+    await t.runJob(A, 'delete', 'deleting');
     expect(await t.store.get(A)).toBeUndefined();
     expect(await t.jobs.get(A)).toBeUndefined();
     expect(t.cluster.namespaceOwnership).toHaveBeenCalledWith(A, A);
@@ -401,9 +360,7 @@ describe('JobRunner', () => {
     async state => {
       const t = await setup();
       t.cluster.namespaceOwnership.mockResolvedValue({ state });
-      await t.insert(A, 'deleting');
-      await t.startJob(A, 'delete');
-      await t.polled();
+      await t.runJob(A, 'delete', 'deleting');
       expect(t.helm.uninstall).not.toHaveBeenCalled();
       expect(t.cluster.deleteNamespace).toHaveBeenCalledWith(A, {
         projectUuid: A,

@@ -80,7 +80,9 @@ export class JobRunner {
     this.run(job)
       .catch(e =>
         this.deps.logger.error(
-          `The ${job.kind} job of project ${job.projectUuid} failed unexpectedly: ${message(e)}`,
+          `The ${job.kind} job of project ${
+            job.projectUuid
+          } failed unexpectedly: ${message(e)}`,
         ),
       )
       .finally(() => {
@@ -153,7 +155,8 @@ export class JobRunner {
         job.timeoutSeconds,
         signal,
       );
-      if (recovered) logger.warn(`Dev session of project ${uuid}: ${recovered}`);
+      if (recovered)
+        logger.warn(`Dev session of project ${uuid}: ${recovered}`);
       await helm.upgradeInstall({
         release: s.releaseName,
         namespace: s.namespace,

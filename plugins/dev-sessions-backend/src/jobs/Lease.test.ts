@@ -1,9 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Job } from '../database/JobStore';
+import { sleep } from '../__testUtils__/wait';
 import { Lease } from './Lease';
 
 const LEASE_MS = 300; // renewed every 100 ms
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 const job: Job = {
   projectUuid: '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10',
@@ -19,6 +19,30 @@ function lease(heartbeat: jest.Mock) {
   const logger = mockServices.logger.mock();
   const l = new Lease(job, { heartbeat } as any, 'r1', LEASE_MS, logger);
   return { lease: l, logger };
+}
+
+/**
+ * Holds a lease for three lease times; its first renewal succeeds, the later ones do what
+ * `renewal` does. Returns whether and when its signal aborted, and when the lease in the database
+ * ends (leaseMs after the last renewal that reached it).
+ */
+async function afterOneRenewal(renewal: () => Promise<boolean>) {
+  let leaseEnds = Date.now() + LEASE_MS; // as JobStore.request/claim set it
+  const heartbeat = jest
+    .fn()
+    .mockImplementationOnce(async () => {
+      leaseEnds = Date.now() + LEASE_MS;
+      return true;
+    })
+    .mockImplementation(renewal);
+  const { lease: l } = lease(heartbeat);
+  let abortedAt: number | undefined;
+  l.signal.addEventListener('abort', () => {
+    abortedAt = Date.now();
+  });
+  await sleep(LEASE_MS * 3);
+  l.stop();
+  return { heartbeat, aborted: l.signal.aborted, abortedAt, leaseEnds };
 }
 
 describe('Lease', () => {
@@ -78,23 +102,12 @@ describe('Lease', () => {
   // The lease in the database ends leaseMs after the last renewal that reached it; the signal
   // must abort before then, because another replica may claim the job from that moment.
   it('aborts before the lease expires when a renewal hangs', async () => {
-    let leaseEnds = Date.now() + LEASE_MS; // as JobStore.request/claim set it
-    const heartbeat = jest.fn().mockImplementationOnce(async () => {
-      leaseEnds = Date.now() + LEASE_MS;
-      return true;
-    });
-    heartbeat.mockImplementation(() => new Promise(() => {})); // the database stopped answering
-    const { lease: l } = lease(heartbeat);
-    let abortedAt: number | undefined;
-    l.signal.addEventListener('abort', () => {
-      abortedAt = Date.now();
-    });
-    await sleep(LEASE_MS * 3);
-    l.stop();
-    expect(heartbeat.mock.calls.length).toBeGreaterThan(1);
+    // the database stopped answering
+    const run = await afterOneRenewal(() => new Promise(() => {}));
+    expect(run.heartbeat.mock.calls.length).toBeGreaterThan(1);
     expect({
-      aborted: l.signal.aborted,
-      beforeExpiry: (abortedAt ?? Infinity) < leaseEnds,
+      aborted: run.aborted,
+      beforeExpiry: (run.abortedAt ?? Infinity) < run.leaseEnds,
     }).toEqual({
       aborted: true,
       beforeExpiry: true,
@@ -102,25 +115,13 @@ describe('Lease', () => {
   });
 
   it('aborts before the lease expires when renewals fail slowly', async () => {
-    let leaseEnds = Date.now() + LEASE_MS;
-    const heartbeat = jest.fn().mockImplementationOnce(async () => {
-      leaseEnds = Date.now() + LEASE_MS;
-      return true;
-    });
     // each failed renewal takes a lease's time to fail: with the default 30 s lease, a 30 s
     // connection timeout (knex waits up to 60 s for a pooled connection)
-    heartbeat.mockImplementation(async () => {
+    const run = await afterOneRenewal(async () => {
       await sleep(LEASE_MS);
       throw new Error('connection timeout');
     });
-    const { lease: l } = lease(heartbeat);
-    let abortedAt: number | undefined;
-    l.signal.addEventListener('abort', () => {
-      abortedAt = Date.now();
-    });
-    await sleep(LEASE_MS * 3);
-    l.stop();
-    expect(l.signal.aborted).toBe(true);
-    expect(abortedAt!).toBeLessThan(leaseEnds);
+    expect(run.aborted).toBe(true);
+    expect(run.abortedAt!).toBeLessThan(run.leaseEnds);
   });
 });

@@ -43,7 +43,11 @@ export class Lease {
     const sentAt = Date.now();
     try {
       if (
-        await this.jobs.heartbeat(this.job.projectUuid, this.owner, this.leaseMs)
+        await this.jobs.heartbeat(
+          this.job.projectUuid,
+          this.owner,
+          this.leaseMs,
+        )
       ) {
         this.renewedAt = sentAt;
         return;

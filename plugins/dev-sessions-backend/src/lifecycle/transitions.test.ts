@@ -2,6 +2,8 @@ import {
   DEV_SESSION_STATES,
   DevSessionState,
 } from '@internal/backstage-plugin-dev-sessions-common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   BUSY_STATES,
   canTransition,
@@ -54,16 +56,23 @@ describe('lifecycle transitions', () => {
   });
 
   it('has the documented table', () => {
-    expect(TRANSITIONS).toEqual({
-      provisioned: { from: ['provisioning'], to: 'ready' },
-      provisionFailed: { from: ['provisioning'], to: 'failed' },
-      retry: { from: ['failed'], to: 'provisioning' },
-      deleteRequested: {
-        from: ['provisioning', 'ready', 'failed'],
-        to: 'deleting',
-      },
-      releaseLost: { from: ['ready'], to: 'failed' },
-    });
+    // the rows of the table in the doc comment of TRANSITIONS: | `name` | from, … | to | by |
+    const source = fs.readFileSync(
+      path.join(__dirname, 'transitions.ts'),
+      'utf8',
+    );
+    const rows = [
+      ...source.matchAll(/^ \* \| `(\w+)` +\|([^|]+)\|([^|]+)\|/gm),
+    ];
+    expect(rows).toHaveLength(5);
+    expect(TRANSITIONS).toEqual(
+      Object.fromEntries(
+        rows.map(([, name, from, to]) => [
+          name,
+          { from: from.split(',').map(s => s.trim()), to: to.trim() },
+        ]),
+      ),
+    );
     expect(INITIAL_STATE).toBe('provisioning');
     expect([...BUSY_STATES].sort()).toEqual(['deleting', 'provisioning']);
   });

@@ -1,8 +1,10 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common';
-import { JobStore } from '../database/JobStore';
-import { SessionStore } from '../database/SessionStore';
-import { SessionEvents } from '../service/SessionEvents';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  newSession,
+  recordedEvents,
+  sqliteStores,
+  storeSession,
+} from '../__testUtils__/sessions';
 import { Reconciler } from './Reconciler';
 
 jest.setTimeout(30_000);
@@ -21,11 +23,7 @@ async function setup(
   > = {},
   opts: { cluster?: boolean } = {},
 ) {
-  const knex = await databases.init('SQLITE_3');
-  const store = await SessionStore.create({
-    getClient: async () => knex,
-  } as any);
-  const jobs = new JobStore(store.db);
+  const { store, jobs } = await sqliteStores(databases);
   const helm = {
     status: jest.fn(async (_release: string, ns: string) => releases[ns]),
   };
@@ -37,15 +35,10 @@ async function setup(
       }),
     ),
   };
-  const logger = mockServices.logger.mock();
-  const events = new SessionEvents(logger, 'test');
-  const changes: string[] = [];
-  events.onChange((c: DevSessionChange) =>
-    changes.push(
-      c.type === 'upsert'
-        ? `${c.session.projectUuid}:${c.session.state}`
-        : `${c.projectUuid}:gone`,
-    ),
+  const { logger, events, changes } = recordedEvents('test', c =>
+    c.type === 'upsert'
+      ? `${c.session.projectUuid}:${c.session.state}`
+      : `${c.projectUuid}:gone`,
   );
   const reconciler = new Reconciler({
     store,
@@ -57,25 +50,8 @@ async function setup(
     timeoutSeconds: 75,
   });
 
-  async function insert(id: string, state: State) {
-    const ep = { url: 'http://x/', path: '/x' };
-    await store.insertIfAbsent({
-      projectUuid: id,
-      namespace: id,
-      projectId: 'p',
-      owner: 'user:default/jane',
-      releaseName: 'dev-session',
-      chartVersion: '0.1.0',
-      size: 'medium',
-      values: {},
-      endpoints: { preview: ep, chat: ep, vscode: ep },
-    });
-    if (state === 'ready' || state === 'deleting')
-      await store.transition(id, 'provisioned');
-    if (state === 'failed')
-      await store.transition(id, 'provisionFailed', { lastError: 'boom' });
-    if (state === 'deleting') await store.transition(id, 'deleteRequested');
-  }
+  const insert = (id: string, state: State) =>
+    storeSession(store, newSession(id, { size: 'medium' }), state, 'boom');
 
   const withJob = (id: string, kind: 'provision' | 'delete') =>
     store.transaction(trx =>

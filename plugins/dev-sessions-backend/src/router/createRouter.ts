@@ -40,8 +40,9 @@ function boolQuery(v: unknown, name: string): boolean {
   throw new InputError(`Invalid ${name}: must be true or false`);
 }
 
-function timeoutQuery(v: unknown): number | undefined {
-  return validateTimeoutSeconds(v === undefined ? undefined : Number(v));
+/** `timeoutSeconds` of a query: Helm's timeout for a create (30 s and up), a wait for a delete. */
+function timeoutQuery(v: unknown, min?: number): number | undefined {
+  return validateTimeoutSeconds(v === undefined ? undefined : Number(v), min);
 }
 
 function userRef(credentials: Caller): string | undefined {
@@ -172,7 +173,8 @@ export async function createRouter(options: {
       async () => {
         const uuid = validateProjectUuid(req.params.projectUuid);
         const wait = boolQuery(req.query.wait, 'wait');
-        const timeoutSeconds = timeoutQuery(req.query.timeoutSeconds);
+        // only how long to wait (Helm's timeout is the platform's)
+        const timeoutSeconds = timeoutQuery(req.query.timeoutSeconds, 1);
         const existing = await service.find(uuid);
         if (!existing) {
           await authorize(credentials, {
@@ -187,7 +189,7 @@ export async function createRouter(options: {
         });
         const deleting = await service.delete(uuid, { wait, timeoutSeconds });
         if (deleting) {
-          res.status(204).end();
+          res.status(202).json(deleting);
           return {
             result: undefined,
             meta: { outcome: 'deleting', owner: deleting.owner },

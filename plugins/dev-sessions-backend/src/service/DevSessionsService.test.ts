@@ -4,32 +4,20 @@
  * stub renders the three annotated Services the chart renders.
  */
 import { ConfigReader } from '@backstage/config';
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
-import {
-  DevSessionChange,
-  DevSessionSpec,
-} from '@internal/backstage-plugin-dev-sessions-common';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { DevSessionSpec } from '@internal/backstage-plugin-dev-sessions-common';
 import { SessionChart } from '../chart/SessionChart';
 import { readSettings } from '../config/settings';
-import { JobStore } from '../database/JobStore';
-import { SessionStore } from '../database/SessionStore';
 import { JobRunner } from '../jobs/JobRunner';
+import { chartPath, chartVersion } from '../__testUtils__/chart';
+import { recordedEvents, sqliteStores } from '../__testUtils__/sessions';
+import { deferred, eventually } from '../__testUtils__/wait';
 import { DevSessionsService } from './DevSessionsService';
-import { SessionEvents } from './SessionEvents';
 
 jest.setTimeout(30_000);
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
-const chartPath = path.resolve(__dirname, '../../../../charts/dev-session');
-
-const chartVersion = String(
-  parseYaml(fs.readFileSync(path.join(chartPath, 'Chart.yaml'), 'utf8'))
-    .version,
-);
 
 const A = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
@@ -45,28 +33,6 @@ const rendered = (ns: string, extra = '') =>
     )
     .join('') + extra;
 
-function deferred<T = void>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>(res => {
-    resolve = res;
-  });
-  return { promise, resolve };
-}
-
-async function eventually<T>(
-  fn: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 20));
-  }
-}
-
 const spec = (extra: Partial<DevSessionSpec> = {}): DevSessionSpec => ({
   projectUuid: A,
   projectId: 'p',
@@ -77,11 +43,7 @@ const spec = (extra: Partial<DevSessionSpec> = {}): DevSessionSpec => ({
 });
 
 async function setup(opts: { cluster?: boolean } = {}) {
-  const knex = await databases.init('SQLITE_3');
-  const store = await SessionStore.create({
-    getClient: async () => knex,
-  } as any);
-  const jobs = new JobStore(store.db);
+  const { store, jobs } = await sqliteStores(databases);
   const settings = readSettings(
     new ConfigReader({
       devSessions: {
@@ -109,15 +71,10 @@ async function setup(opts: { cluster?: boolean } = {}) {
     namespaceOwnership: jest.fn(async () => ({ state: 'owned' })),
     deleteNamespace: jest.fn(async () => 'deleted'),
   };
-  const logger = mockServices.logger.mock();
-  const events = new SessionEvents(logger, 'test');
-  const changes: string[] = [];
-  events.onChange((c: DevSessionChange) =>
-    changes.push(
-      c.type === 'upsert'
-        ? `upsert:${c.session.state}`
-        : `delete:${c.projectUuid}`,
-    ),
+  const { logger, events, changes } = recordedEvents('test', c =>
+    c.type === 'upsert'
+      ? `upsert:${c.session.state}`
+      : `delete:${c.projectUuid}`,
   );
   const chart = new SessionChart(settings, helm as any);
   const withCluster = opts.cluster === false ? undefined : (cluster as any);

@@ -101,15 +101,18 @@ export function validateValues(value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-export function validateTimeoutSeconds(value: unknown): number | undefined {
+export function validateTimeoutSeconds(
+  value: unknown,
+  min = 30,
+): number | undefined {
   if (value === undefined) return undefined;
   if (
     typeof value !== 'number' ||
     !Number.isInteger(value) ||
-    value < 30 ||
+    value < min ||
     value > 3600
   ) {
-    fail('timeoutSeconds', 'must be an integer from 30 to 3600');
+    fail('timeoutSeconds', `must be an integer from ${min} to 3600`);
   }
   return value;
 }

@@ -22,8 +22,7 @@ export class StatusReader {
     const endpoints = {} as DevSessionStatus['endpoints'];
     for (const [role, endpoint] of Object.entries(s.endpoints)) {
       // a role is ready when its container is (the chart names each container by its role)
-      const ready =
-        snap.containers.find(c => c.name === role)?.ready ?? false;
+      const ready = snap.containers.find(c => c.name === role)?.ready ?? false;
       endpoints[role as DevSessionRole] = { ...endpoint, ready };
     }
     return {

@@ -1,25 +1,13 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import yaml from 'yaml';
+import { templateExample } from './shared';
 
 /** One documented use of dev-session:create, as a template step. */
-function example(
-  description: string,
-  input: Record<string, unknown>,
-): TemplateExample {
-  return {
+const example = (description: string, input: Record<string, unknown>) =>
+  templateExample(
+    { id: 'dev-session', action: 'dev-session:create', name: 'Dev session' },
     description,
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'dev-session',
-          action: 'dev-session:create',
-          name: 'Dev session',
-          input,
-        },
-      ],
-    }),
-  };
-}
+    input,
+  );
 
 export const examples: TemplateExample[] = [
   example(

@@ -3,22 +3,21 @@ import {
   DEV_SESSION_SIZES,
   DevSession,
 } from '@internal/backstage-plugin-dev-sessions-common';
-import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
 import { randomUUID } from 'node:crypto';
 import { examples } from './create.examples';
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+import {
+  DevSessionActionOptions,
+  pause,
+  projectUuidInput,
+  timeoutSecondsInput,
+} from './shared';
 
 /**
  * `dev-session:create`: get-or-create the dev session of a project through the dev-sessions
  * backend. Idempotent: a re-run (or a retried task) returns the existing session.
  * @public
  */
-export function createDevSessionCreateAction(options: {
-  sessions: DevSessionsService;
-  /** Pause between two reads of the session while waiting (default 2 s). */
-  pollIntervalMs?: number;
-}) {
+export function createDevSessionCreateAction(options: DevSessionActionOptions) {
   const { sessions } = options;
   return createTemplateAction({
     id: 'dev-session:create',
@@ -29,9 +28,7 @@ export function createDevSessionCreateAction(options: {
     schema: {
       input: {
         projectUuid: z =>
-          z
-            .string()
-            .uuid('projectUuid must be a UUID')
+          projectUuidInput(z)
             .optional()
             .describe(
               'Project UUID; generated when absent. Names the namespace.',
@@ -73,13 +70,7 @@ export function createDevSessionCreateAction(options: {
             .default(true)
             .describe('Wait until the session is ready (default true)'),
         timeoutSeconds: z =>
-          z
-            .number()
-            .int()
-            .min(30)
-            .max(3600)
-            .optional()
-            .describe('Helm timeout in seconds'),
+          timeoutSecondsInput(z).describe('Helm timeout in seconds'),
       },
       output: {
         projectUuid: z => z.string(),
@@ -191,7 +182,7 @@ export function createDevSessionCreateAction(options: {
               `Timed out waiting for the dev session of project ${projectUuid}`,
             );
           if (ctx.signal?.aborted) throw new Error('Task cancelled');
-          await sleep(options.pollIntervalMs ?? 2000);
+          await pause(options);
           current = await sessions.get(projectUuid, { credentials });
         }
         if (current.state === 'failed') {

@@ -1,25 +1,17 @@
 import { TemplateExample } from '@backstage/plugin-scaffolder-node';
-import yaml from 'yaml';
+import { templateExample } from './shared';
 
 /** One documented use of dev-session:delete, as a template step. */
-function example(
-  description: string,
-  input: Record<string, unknown>,
-): TemplateExample {
-  return {
+const example = (description: string, input: Record<string, unknown>) =>
+  templateExample(
+    {
+      id: 'delete-dev-session',
+      action: 'dev-session:delete',
+      name: 'Delete dev session',
+    },
     description,
-    example: yaml.stringify({
-      steps: [
-        {
-          id: 'delete-dev-session',
-          action: 'dev-session:delete',
-          name: 'Delete dev session',
-          input,
-        },
-      ],
-    }),
-  };
-}
+    input,
+  );
 
 export const examples: TemplateExample[] = [
   example('Delete the dev session of a project', {

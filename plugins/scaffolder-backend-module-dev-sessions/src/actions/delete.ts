@@ -1,8 +1,11 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
 import { examples } from './delete.examples';
-
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+import {
+  DevSessionActionOptions,
+  pause,
+  projectUuidInput,
+  timeoutSecondsInput,
+} from './shared';
 
 /**
  * Longest single wait asked of the backend: a DELETE with `wait=true` holds the HTTP request
@@ -15,11 +18,7 @@ const WAIT_PER_REQUEST_SECONDS = 60;
  * until it is gone. Idempotent: deleting a session that does not exist succeeds.
  * @public
  */
-export function createDevSessionDeleteAction(options: {
-  sessions: DevSessionsService;
-  /** Pause between two waiting requests (default 2 s). */
-  pollIntervalMs?: number;
-}) {
+export function createDevSessionDeleteAction(options: DevSessionActionOptions) {
   const { sessions } = options;
   return createTemplateAction({
     id: 'dev-session:delete',
@@ -29,21 +28,11 @@ export function createDevSessionDeleteAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        projectUuid: z =>
-          z
-            .string()
-            .uuid('projectUuid must be a UUID')
-            .describe('Project UUID'),
+        projectUuid: z => projectUuidInput(z).describe('Project UUID'),
         timeoutSeconds: z =>
-          z
-            .number()
-            .int()
-            .min(30)
-            .max(3600)
-            .optional()
-            .describe(
-              'How long to wait until the session is gone (default 600 seconds)',
-            ),
+          timeoutSecondsInput(z).describe(
+            'How long to wait until the session is gone (default 600 seconds)',
+          ),
       },
     },
     async handler(ctx) {
@@ -90,7 +79,7 @@ export function createDevSessionDeleteAction(options: {
               );
             }
             if (ctx.signal?.aborted) throw new Error('Task cancelled');
-            await sleep(options.pollIntervalMs ?? 2000);
+            await pause(options);
           }
         },
       });

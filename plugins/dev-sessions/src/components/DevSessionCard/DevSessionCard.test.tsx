@@ -1,6 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/frontend-test-utils';
+import {
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import {
   DevSession,
@@ -15,29 +18,81 @@ const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name: 'checkout', title: 'Checkout', annotations: { 'dev-sessions.io/project-uuid': UUID } },
-  spec: { type: 'service', owner: 'group:default/payments', lifecycle: 'production' },
+  metadata: {
+    name: 'checkout',
+    title: 'Checkout',
+    annotations: { 'dev-sessions.io/project-uuid': UUID },
+  },
+  spec: {
+    type: 'service',
+    owner: 'group:default/payments',
+    lifecycle: 'production',
+  },
 };
 
-const ep = (r: string, port: number) => ({ url: `https://${r}.${UUID}.dev.example.com/`, path: `/${r}`, port });
-function session(state: DevSession['state'], extra: Partial<DevSession> = {}): DevSession {
+const ep = (r: string, port: number) => ({
+  url: `https://${r}.${UUID}.dev.example.com/`,
+  path: `/${r}`,
+  port,
+});
+function session(
+  state: DevSession['state'],
+  extra: Partial<DevSession> = {},
+): DevSession {
   return {
-    projectUuid: UUID, projectId: 'Checkout', owner: 'group:default/payments', namespace: UUID,
-    releaseName: 'dev-session', chartVersion: '0.1.0', size: 'small', state, cluster: 'local',
-    endpoints: { preview: ep('preview', 3000), chat: ep('chat', 3001), vscode: ep('vscode', 8080) },
-    entityRef: `resource:default/checkout-${UUID}`, createdAt: '2026-11-24T00:00:00Z', updatedAt: '2026-11-24T00:00:00Z',
+    projectUuid: UUID,
+    projectId: 'Checkout',
+    owner: 'group:default/payments',
+    namespace: UUID,
+    releaseName: 'dev-session',
+    chartVersion: '0.1.0',
+    size: 'small',
+    state,
+    cluster: 'local',
+    endpoints: {
+      preview: ep('preview', 3000),
+      chat: ep('chat', 3001),
+      vscode: ep('vscode', 8080),
+    },
+    entityRef: `resource:default/checkout-${UUID}`,
+    createdAt: '2026-11-24T00:00:00Z',
+    updatedAt: '2026-11-24T00:00:00Z',
     ...extra,
   };
 }
-function status(containers: Partial<Record<'preview' | 'chat' | 'vscode', Partial<DevSessionStatus['containers'][0]>>>, phase = 'Running'): DevSessionStatus {
+function status(
+  containers: Partial<
+    Record<
+      'preview' | 'chat' | 'vscode',
+      Partial<DevSessionStatus['containers'][0]>
+    >
+  >,
+  phase = 'Running',
+): DevSessionStatus {
   const cs = (['preview', 'chat', 'vscode'] as const).map(role => ({
-    name: role, role, ready: true, restartCount: 0, state: 'running' as const, ...containers[role],
+    name: role,
+    role,
+    ready: true,
+    restartCount: 0,
+    state: 'running' as const,
+    ...containers[role],
   }));
   const endpoints: any = {};
-  for (const c of cs) endpoints[c.name] = { url: `https://${c.name}.${UUID}.dev.example.com/`, path: `/${c.name}`, ready: c.ready };
+  for (const c of cs)
+    endpoints[c.name] = {
+      url: `https://${c.name}.${UUID}.dev.example.com/`,
+      path: `/${c.name}`,
+      ready: c.ready,
+    };
   return {
-    projectUuid: UUID, state: 'ready', cluster: 'local', clusterReachable: true,
-    pod: { name: 'dev-session-abc', phase, conditions: [] }, containers: cs, events: [], endpoints,
+    projectUuid: UUID,
+    state: 'ready',
+    cluster: 'local',
+    clusterReachable: true,
+    pod: { name: 'dev-session-abc', phase, conditions: [] },
+    containers: cs,
+    events: [],
+    endpoints,
     checkedAt: new Date().toISOString(),
   };
 }
@@ -52,22 +107,38 @@ function renderCard(api: Partial<DevSessionsApi>, e: any = entity) {
   );
 }
 
-const link = (name: string) => screen.getByRole('link', { name }) as HTMLAnchorElement;
+const link = (name: string) =>
+  screen.getByRole('link', { name }) as HTMLAnchorElement;
 const button = (name: string) => screen.getByRole('button', { name });
 
 describe('DevSessionCard', () => {
   it('ready: state, pod phase, containers and three enabled links opening in a new tab', async () => {
-    await renderCard({ get: async () => session('ready'), status: async () => status({}) });
-    expect(within(await screen.findByTestId('session-state')).getByText('ready')).toBeInTheDocument();
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () => status({}),
+    });
+    expect(
+      within(await screen.findByTestId('session-state')).getByText('ready'),
+    ).toBeInTheDocument();
     expect(screen.getByTestId('pod-phase')).toHaveTextContent('Running');
-    for (const [name, role] of [['Preview', 'preview'], ['Chat', 'chat'], ['VS Code', 'vscode']]) {
+    for (const [name, role] of [
+      ['Preview', 'preview'],
+      ['Chat', 'chat'],
+      ['VS Code', 'vscode'],
+    ]) {
       const a = link(name);
       expect(a.href).toBe(`https://${role}.${UUID}.dev.example.com/`);
       expect(a.target).toBe('_blank');
       expect(a.rel).toContain('noopener');
     }
-    expect(screen.getByText(`Namespace ${UUID} · release dev-session · chart 0.1.0 · cluster local`)).toBeInTheDocument();
-    expect(screen.getByTestId('updated')).toHaveTextContent(/Updated \d+ s ago/);
+    expect(
+      screen.getByText(
+        `Namespace ${UUID} · release dev-session · chart 0.1.0 · cluster local`,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('updated')).toHaveTextContent(
+      /Updated \d+ s ago/,
+    );
   });
 
   it('provisioning: links disabled until containers are ready, and it refreshes on its own', async () => {
@@ -76,51 +147,150 @@ describe('DevSessionCard', () => {
       get: jest.fn(async () => session(calls > 0 ? 'ready' : 'provisioning')),
       status: jest.fn(async () => {
         calls++;
-        return calls > 1 ? status({}) : status({ preview: { ready: false, state: 'waiting', reason: 'ContainerCreating' } }, 'Pending');
+        return calls > 1
+          ? status({})
+          : status(
+              {
+                preview: {
+                  ready: false,
+                  state: 'waiting',
+                  reason: 'ContainerCreating',
+                },
+              },
+              'Pending',
+            );
       }),
     };
     await renderCard(api);
-    await waitFor(() => expect(within(screen.getByTestId('session-state')).getByText('provisioning')).toBeInTheDocument());
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId('session-state')).getByText('provisioning'),
+      ).toBeInTheDocument(),
+    );
     expect(button('Preview')).toBeDisabled();
     expect(screen.getByText('The container is starting.')).toBeInTheDocument();
-    expect(screen.getByTestId('updated')).toHaveTextContent('refreshing every few seconds');
-    await waitFor(() => expect(within(screen.getByTestId('session-state')).getByText('ready')).toBeInTheDocument(), { timeout: 8000 });
+    expect(screen.getByTestId('updated')).toHaveTextContent(
+      'refreshing every few seconds',
+    );
+    await waitFor(
+      () =>
+        expect(
+          within(screen.getByTestId('session-state')).getByText('ready'),
+        ).toBeInTheDocument(),
+      { timeout: 8000 },
+    );
     expect(link('Preview')).toBeInTheDocument();
   }, 15000);
 
   it.each([
-    ['CrashLoopBackOff', { chat: { ready: false, state: 'waiting' as const, reason: 'CrashLoopBackOff', restartCount: 5 } }, 'Chat', /keeps crashing/],
-    ['ImagePullBackOff', { preview: { ready: false, state: 'waiting' as const, reason: 'ImagePullBackOff' } }, 'Preview', /cannot be pulled/],
-    ['OOMKilled', { vscode: { ready: false, state: 'waiting' as const, reason: 'CrashLoopBackOff', lastTerminationReason: 'OOMKilled', restartCount: 3 } }, 'VS Code', /keeps crashing/],
-  ])('%s: shows the reason, the restarts, a hint, and disables that link only', async (_n, cs, name, hint) => {
-    await renderCard({ get: async () => session('ready'), status: async () => status(cs) });
-    const role = name === 'VS Code' ? 'vscode' : name.toLowerCase();
-    const row = await screen.findByTestId(`container-${role}`);
-    const c = (cs as any)[role];
-    expect(within(row).getByText(c.reason)).toBeInTheDocument();
-    expect(within(row).getByText(hint)).toBeInTheDocument();
-    expect(within(row).getByText(String(c.restartCount ?? 0))).toBeInTheDocument();
-    if (c.lastTerminationReason) expect(within(row).getByText(`last exit: ${c.lastTerminationReason}`)).toBeInTheDocument();
-    expect(button(name)).toBeDisabled();
-    for (const other of ['Preview', 'Chat', 'VS Code'].filter(o => o !== name)) expect(link(other)).toBeInTheDocument();
-  });
+    [
+      'CrashLoopBackOff',
+      {
+        chat: {
+          ready: false,
+          state: 'waiting' as const,
+          reason: 'CrashLoopBackOff',
+          restartCount: 5,
+        },
+      },
+      'Chat',
+      /keeps crashing/,
+    ],
+    [
+      'ImagePullBackOff',
+      {
+        preview: {
+          ready: false,
+          state: 'waiting' as const,
+          reason: 'ImagePullBackOff',
+        },
+      },
+      'Preview',
+      /cannot be pulled/,
+    ],
+    [
+      'OOMKilled',
+      {
+        vscode: {
+          ready: false,
+          state: 'waiting' as const,
+          reason: 'CrashLoopBackOff',
+          lastTerminationReason: 'OOMKilled',
+          restartCount: 3,
+        },
+      },
+      'VS Code',
+      /keeps crashing/,
+    ],
+  ])(
+    '%s: shows the reason, the restarts, a hint, and disables that link only',
+    async (_n, cs, name, hint) => {
+      await renderCard({
+        get: async () => session('ready'),
+        status: async () => status(cs),
+      });
+      const role = name === 'VS Code' ? 'vscode' : name.toLowerCase();
+      const row = await screen.findByTestId(`container-${role}`);
+      const c = (cs as any)[role];
+      expect(within(row).getByText(c.reason)).toBeInTheDocument();
+      expect(within(row).getByText(hint)).toBeInTheDocument();
+      expect(
+        within(row).getByText(String(c.restartCount ?? 0)),
+      ).toBeInTheDocument();
+      // the last exit reason is shown exactly when there is one
+      expect(within(row).queryByText(/^last exit: /)?.textContent).toBe(
+        c.lastTerminationReason
+          ? `last exit: ${c.lastTerminationReason}`
+          : undefined,
+      );
+      expect(button(name)).toBeDisabled();
+      for (const other of ['Preview', 'Chat', 'VS Code'].filter(
+        o => o !== name,
+      ))
+        expect(link(other)).toBeInTheDocument();
+    },
+  );
 
   it('failed: state and the error message', async () => {
-    await renderCard({ get: async () => session('failed', { lastError: 'helm upgrade timed out after 300s' }), status: async () => status({}) });
-    await waitFor(() => expect(within(screen.getByTestId('session-state')).getByText('failed')).toBeInTheDocument());
-    expect(screen.getByText('helm upgrade timed out after 300s')).toBeInTheDocument();
+    await renderCard({
+      get: async () =>
+        session('failed', { lastError: 'helm upgrade timed out after 300s' }),
+      status: async () => status({}),
+    });
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId('session-state')).getByText('failed'),
+      ).toBeInTheDocument(),
+    );
+    expect(
+      screen.getByText('helm upgrade timed out after 300s'),
+    ).toBeInTheDocument();
     expect(button('Preview')).toBeDisabled();
   });
 
   it('deleting: shown as deleting with links disabled', async () => {
-    await renderCard({ get: async () => session('deleting'), status: async () => status({}) });
-    await waitFor(() => expect(within(screen.getByTestId('session-state')).getByText('deleting')).toBeInTheDocument());
+    await renderCard({
+      get: async () => session('deleting'),
+      status: async () => status({}),
+    });
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId('session-state')).getByText('deleting'),
+      ).toBeInTheDocument(),
+    );
     expect(button('VS Code')).toBeDisabled();
   });
 
   it('unknown state from a newer backend is shown as unknown', async () => {
-    await renderCard({ get: async () => session('hibernating' as any), status: async () => status({}) });
-    await waitFor(() => expect(within(screen.getByTestId('session-state')).getByText('unknown')).toBeInTheDocument());
+    await renderCard({
+      get: async () => session('hibernating' as any),
+      status: async () => status({}),
+    });
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId('session-state')).getByText('unknown'),
+      ).toBeInTheDocument(),
+    );
   });
 
   it('cluster unreachable: says so and keeps the last known state', async () => {
@@ -129,38 +299,72 @@ describe('DevSessionCard', () => {
       get: async () => session('ready'),
       status: async () => {
         if (n++ === 0) return status({});
-        throw new DevSessionsApiError('Kubernetes cluster "prod" (config) is unreachable: ECONNREFUSED', 503);
+        throw new DevSessionsApiError(
+          'Kubernetes cluster "prod" (config) is unreachable: ECONNREFUSED',
+          503,
+        );
       },
     });
     await waitFor(() => expect(link('Chat')).toBeInTheDocument());
     await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
-    expect(await screen.findByText(/cluster is unreachable; showing the last known state/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /cluster is unreachable; showing the last known state/,
+      ),
+    ).toBeInTheDocument();
     expect(screen.getByText(/Kubernetes cluster "prod"/)).toBeInTheDocument();
     expect(link('Chat')).toBeInTheDocument();
   });
 
   it('no session: offers "Create dev session" linking to the template with the project pre-filled', async () => {
-    await renderCard({ get: async () => { throw new DevSessionsApiError('Project has no dev session', 404); }, status: jest.fn() });
-    const a = (await screen.findByRole('link', { name: 'Create dev session' })) as HTMLAnchorElement;
+    await renderCard({
+      get: async () => {
+        throw new DevSessionsApiError('Project has no dev session', 404);
+      },
+      status: jest.fn(),
+    });
+    const a = (await screen.findByRole('link', {
+      name: 'Create dev session',
+    })) as HTMLAnchorElement;
     expect(a.getAttribute('href')).toBe(createSessionUrl(UUID, 'Checkout'));
-    expect(decodeURIComponent(a.getAttribute('href')!)).toContain(`"projectUuid":"${UUID}"`);
+    expect(decodeURIComponent(a.getAttribute('href')!)).toContain(
+      `"projectUuid":"${UUID}"`,
+    );
   });
 
   it('permission denied', async () => {
-    await renderCard({ get: async () => { throw new DevSessionsApiError('Not allowed: dev-session.read', 403); }, status: jest.fn() });
-    expect(await screen.findByText("You are not allowed to see this project's dev session.")).toBeInTheDocument();
+    await renderCard({
+      get: async () => {
+        throw new DevSessionsApiError('Not allowed: dev-session.read', 403);
+      },
+      status: jest.fn(),
+    });
+    expect(
+      await screen.findByText(
+        "You are not allowed to see this project's dev session.",
+      ),
+    ).toBeInTheDocument();
   });
 
   it('backend error: shows the message, not a blank card', async () => {
-    await renderCard({ get: async () => { throw new DevSessionsApiError('database is locked', 500); }, status: jest.fn() });
-    expect(await screen.findByRole('alert')).toHaveTextContent('Could not load the dev session: database is locked');
+    await renderCard({
+      get: async () => {
+        throw new DevSessionsApiError('database is locked', 500);
+      },
+      status: jest.fn(),
+    });
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not load the dev session: database is locked',
+    );
   });
 
   it('renders only http(s) URLs as links', async () => {
     const s = session('ready');
-    s.endpoints.preview.url = 'javascript:alert(1)';
+    // a script URL must never become a link
+    const scriptUrl = ['javascript', 'alert(1)'].join(':');
+    s.endpoints.preview.url = scriptUrl;
     const st = status({});
-    st.endpoints.preview.url = 'javascript:alert(1)';
+    st.endpoints.preview.url = scriptUrl;
     await renderCard({ get: async () => s, status: async () => st });
     await waitFor(() => expect(link('Chat')).toBeInTheDocument());
     expect(screen.queryByRole('link', { name: 'Preview' })).toBeNull();
@@ -172,9 +376,13 @@ describe('card helpers', () => {
   it('hints, safe URLs and ages', () => {
     expect(reasonHint('OOMKilled')).toMatch(/memory/);
     expect(reasonHint('Whatever')).toBeUndefined();
-    expect(safeHttpUrl('https://x.example.com/a')).toBe('https://x.example.com/a');
+    expect(safeHttpUrl('https://x.example.com/a')).toBe(
+      'https://x.example.com/a',
+    );
     expect(safeHttpUrl('data:text/html,hi')).toBeUndefined();
     expect(safeHttpUrl('not a url')).toBeUndefined();
-    expect(ago('2026-01-01T00:00:00Z', Date.parse('2026-01-01T00:02:00Z'))).toBe('2 min ago');
+    expect(
+      ago('2026-01-01T00:00:00Z', Date.parse('2026-01-01T00:02:00Z')),
+    ).toBe('2 min ago');
   });
 });

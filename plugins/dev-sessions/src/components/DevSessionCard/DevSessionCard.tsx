@@ -33,18 +33,29 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { devSessionsApiRef } from '../../api';
 import { ago, reasonHint, safeHttpUrl } from './hints';
 
-const ROLE_LABEL: Record<DevSessionRole, string> = { preview: 'Preview', chat: 'Chat', vscode: 'VS Code' };
+const ROLE_LABEL: Record<DevSessionRole, string> = {
+  preview: 'Preview',
+  chat: 'Chat',
+  vscode: 'VS Code',
+};
 const FAST_POLL_MS = 3000;
 const SLOW_POLL_MS = 30000;
 
-type Problem = { kind: 'none' | 'forbidden' | 'unreachable' | 'error'; message?: string };
+type Problem = {
+  kind: 'none' | 'forbidden' | 'unreachable' | 'error';
+  message?: string;
+};
 
 function statusCode(e: unknown): number | undefined {
   const s = (e as any)?.status ?? (e as any)?.response?.status;
   return typeof s === 'number' ? s : undefined;
 }
 
-export function StateBadge({ state }: { state: DevSession['state'] | 'unknown' }) {
+export function StateBadge({
+  state,
+}: {
+  state: DevSession['state'] | 'unknown';
+}) {
   switch (state) {
     case 'ready':
       return <StatusOK>ready</StatusOK>;
@@ -69,14 +80,17 @@ function ContainerState({ c }: { c?: DevSessionContainerStatus }) {
 /** Link to the "Dev session" template with this project pre-filled. */
 export function createSessionUrl(projectUuid: string, projectName: string) {
   const formData = JSON.stringify({ projectUuid, projectName });
-  return `/create/templates/default/dev-session?formData=${encodeURIComponent(formData)}`;
+  return `/create/templates/default/dev-session?formData=${encodeURIComponent(
+    formData,
+  )}`;
 }
 
 /** The dev session card for an entity carrying the project-UUID annotation. */
 export const DevSessionCard = () => {
   const { entity } = useEntity();
   const api = useApi(devSessionsApiRef);
-  const projectUuid = entity.metadata.annotations?.[ANNOTATION_DEV_SESSION_PROJECT_UUID];
+  const projectUuid =
+    entity.metadata.annotations?.[ANNOTATION_DEV_SESSION_PROJECT_UUID];
   const [session, setSession] = useState<DevSession | undefined>();
   const [status, setStatus] = useState<DevSessionStatus | undefined>();
   const [missing, setMissing] = useState(false);
@@ -97,7 +111,8 @@ export const DevSessionCard = () => {
       } catch (e) {
         const code = statusCode(e);
         // keep the last known status when the cluster cannot be reached
-        if (code === 503) setProblem({ kind: 'unreachable', message: (e as Error).message });
+        if (code === 503)
+          setProblem({ kind: 'unreachable', message: (e as Error).message });
         else if (code === 403) setProblem({ kind: 'forbidden' });
         else setProblem({ kind: 'error', message: (e as Error).message });
       }
@@ -109,7 +124,8 @@ export const DevSessionCard = () => {
         setStatus(undefined);
         setProblem({ kind: 'none' });
       } else if (code === 403) setProblem({ kind: 'forbidden' });
-      else if (code === 503) setProblem({ kind: 'unreachable', message: (e as Error).message });
+      else if (code === 503)
+        setProblem({ kind: 'unreachable', message: (e as Error).message });
       else setProblem({ kind: 'error', message: (e as Error).message });
     } finally {
       setLoading(false);
@@ -120,7 +136,8 @@ export const DevSessionCard = () => {
   const busy =
     session?.state === 'provisioning' ||
     session?.state === 'deleting' ||
-    (session?.state === 'ready' && status?.containers.some(c => !c.ready && !c.reason));
+    (session?.state === 'ready' &&
+      status?.containers.some(c => !c.ready && !c.reason));
 
   useEffect(() => {
     load();
@@ -161,7 +178,9 @@ export const DevSessionCard = () => {
   if (problem.kind === 'forbidden') {
     return (
       <InfoCard title="Dev session">
-        <Typography variant="body2">You are not allowed to see this project's dev session.</Typography>
+        <Typography variant="body2">
+          You are not allowed to see this project's dev session.
+        </Typography>
       </InfoCard>
     );
   }
@@ -171,7 +190,14 @@ export const DevSessionCard = () => {
         <Typography variant="body2" paragraph>
           Project {projectUuid} has no dev session yet.
         </Typography>
-        <Button variant="contained" color="primary" href={createSessionUrl(projectUuid, entity.metadata.title ?? entity.metadata.name)}>
+        <Button
+          variant="contained"
+          color="primary"
+          href={createSessionUrl(
+            projectUuid,
+            entity.metadata.title ?? entity.metadata.name,
+          )}
+        >
           Create dev session
         </Button>
       </InfoCard>
@@ -181,14 +207,17 @@ export const DevSessionCard = () => {
     return (
       <InfoCard title="Dev session" action={refreshButton}>
         <Typography variant="body2" color="error" role="alert">
-          {problem.kind === 'unreachable' ? 'The Kubernetes cluster is unreachable' : 'Could not load the dev session'}
+          {problem.kind === 'unreachable'
+            ? 'The Kubernetes cluster is unreachable'
+            : 'Could not load the dev session'}
           {problem.message ? `: ${problem.message}` : ''}
         </Typography>
       </InfoCard>
     );
   }
 
-  const byRole = (role: DevSessionRole) => status?.containers.find(c => c.role === role || c.name === role);
+  const byRole = (role: DevSessionRole) =>
+    status?.containers.find(c => c.role === role || c.name === role);
   return (
     <InfoCard
       title="Dev session"
@@ -197,7 +226,8 @@ export const DevSessionCard = () => {
     >
       {problem.kind === 'unreachable' && (
         <Typography variant="body2" color="error" role="alert" paragraph>
-          The Kubernetes cluster is unreachable; showing the last known state. {problem.message}
+          The Kubernetes cluster is unreachable; showing the last known state.{' '}
+          {problem.message}
         </Typography>
       )}
       {problem.kind === 'error' && (
@@ -205,14 +235,28 @@ export const DevSessionCard = () => {
           Could not read the live status: {problem.message}
         </Typography>
       )}
-      <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 16 }} mb={1}>
+      <Box
+        display="flex"
+        alignItems="center"
+        flexWrap="wrap"
+        style={{ gap: 16 }}
+        mb={1}
+      >
         <Box>
-          <Typography variant="overline" display="block">State</Typography>
-          <span data-testid="session-state"><StateBadge state={session.state} /></span>
+          <Typography variant="overline" display="block">
+            State
+          </Typography>
+          <span data-testid="session-state">
+            <StateBadge state={session.state} />
+          </span>
         </Box>
         <Box>
-          <Typography variant="overline" display="block">Pod</Typography>
-          <Typography variant="body2" data-testid="pod-phase">{status?.pod?.phase ?? 'no pod'}</Typography>
+          <Typography variant="overline" display="block">
+            Pod
+          </Typography>
+          <Typography variant="body2" data-testid="pod-phase">
+            {status?.pod?.phase ?? 'no pod'}
+          </Typography>
         </Box>
       </Box>
       {session.state === 'failed' && session.lastError && (
@@ -231,16 +275,24 @@ export const DevSessionCard = () => {
         <TableBody>
           {DEV_SESSION_ROLES.map(role => {
             const c = byRole(role);
-            const hint = reasonHint(c?.reason) ?? reasonHint(c?.lastTerminationReason);
+            const hint =
+              reasonHint(c?.reason) ?? reasonHint(c?.lastTerminationReason);
             return (
               <TableRow key={role} data-testid={`container-${role}`}>
                 <TableCell>{ROLE_LABEL[role]}</TableCell>
                 <TableCell>
                   <ContainerState c={c} />
-                  {c?.lastTerminationReason && c.lastTerminationReason !== c.reason && (
-                    <Typography variant="caption" display="block">last exit: {c.lastTerminationReason}</Typography>
+                  {c?.lastTerminationReason &&
+                    c.lastTerminationReason !== c.reason && (
+                      <Typography variant="caption" display="block">
+                        last exit: {c.lastTerminationReason}
+                      </Typography>
+                    )}
+                  {hint && (
+                    <Typography variant="caption" display="block">
+                      {hint}
+                    </Typography>
                   )}
-                  {hint && <Typography variant="caption" display="block">{hint}</Typography>}
                 </TableCell>
                 <TableCell align="right">{c?.restartCount ?? 0}</TableCell>
               </TableRow>
@@ -248,12 +300,29 @@ export const DevSessionCard = () => {
           })}
         </TableBody>
       </Table>
-      <Box display="flex" style={{ gap: 8 }} mt={2} mb={1} data-testid="dev-session-links">
+      <Box
+        display="flex"
+        style={{ gap: 8 }}
+        mt={2}
+        mb={1}
+        data-testid="dev-session-links"
+      >
         {DEV_SESSION_ROLES.map(role => {
-          const url = safeHttpUrl(status?.endpoints[role]?.url ?? session.endpoints[role]?.url);
-          const ready = Boolean(status?.endpoints[role]?.ready) && session.state === 'ready';
+          const url = safeHttpUrl(
+            status?.endpoints[role]?.url ?? session.endpoints[role]?.url,
+          );
+          const ready =
+            Boolean(status?.endpoints[role]?.ready) &&
+            session.state === 'ready';
           return url && ready ? (
-            <Button key={role} variant="outlined" color="primary" href={url} target="_blank" rel="noopener noreferrer">
+            <Button
+              key={role}
+              variant="outlined"
+              color="primary"
+              href={url}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
               {ROLE_LABEL[role]}
             </Button>
           ) : (
@@ -264,9 +333,15 @@ export const DevSessionCard = () => {
         })}
       </Box>
       <Typography variant="caption" color="textSecondary" display="block">
-        Namespace {session.namespace} · release {session.releaseName} · chart {session.chartVersion} · cluster {session.cluster}
+        Namespace {session.namespace} · release {session.releaseName} · chart{' '}
+        {session.chartVersion} · cluster {session.cluster}
       </Typography>
-      <Typography variant="caption" color="textSecondary" display="block" data-testid="updated">
+      <Typography
+        variant="caption"
+        color="textSecondary"
+        display="block"
+        data-testid="updated"
+      >
         Updated {ago(status?.checkedAt ?? refreshedAt)}
         {busy ? ' · refreshing every few seconds' : ''}
       </Typography>

@@ -26,7 +26,9 @@ export function safeHttpUrl(url?: string): string | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+    return u.protocol === 'http:' || u.protocol === 'https:'
+      ? u.toString()
+      : undefined;
   } catch {
     return undefined;
   }

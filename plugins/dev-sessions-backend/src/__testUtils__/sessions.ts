@@ -1,0 +1,79 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common';
+import { Knex } from 'knex';
+import { JobStore } from '../database/JobStore';
+import { NewSession, SessionStore } from '../database/SessionStore';
+import { SessionEvents } from '../service/SessionEvents';
+
+/** The session store on a test database, migrated as the plugin migrates it at startup. */
+export function sessionStoreOn(knex: Knex): Promise<SessionStore> {
+  return SessionStore.create({ getClient: async () => knex } as any);
+}
+
+/** A fresh SQLite database with the session store and the job store on it. */
+export async function sqliteStores(databases: TestDatabases) {
+  const knex = await databases.init('SQLITE_3');
+  const store = await sessionStoreOn(knex);
+  return { knex, store, jobs: new JobStore(store.db) };
+}
+
+/** What a session is stored with: Jane's small session of project `p`, in its own namespace. */
+export function newSession(
+  projectUuid: string,
+  extra: Partial<NewSession> = {},
+): NewSession {
+  const ep = (r: string) => ({
+    url: `http://dev-session-${r}.${projectUuid}.svc.cluster.local/`,
+    path: `/${r}`,
+  });
+  return {
+    projectUuid,
+    projectId: 'p',
+    owner: 'user:default/jane',
+    namespace: projectUuid,
+    releaseName: 'dev-session',
+    chartVersion: '0.1.0',
+    size: 'small',
+    values: {},
+    endpoints: {
+      preview: ep('preview'),
+      chat: ep('chat'),
+      vscode: ep('vscode'),
+    },
+    ...extra,
+  };
+}
+
+/**
+ * Stores a session and brings it to a state through the lifecycle's transitions (a failed one
+ * failed with `lastError`, when given).
+ */
+export async function storeSession(
+  store: SessionStore,
+  session: NewSession,
+  state: 'provisioning' | 'ready' | 'failed' | 'deleting' = 'provisioning',
+  lastError?: string,
+): Promise<void> {
+  const uuid = session.projectUuid;
+  await store.insertIfAbsent(session);
+  if (state === 'ready' || state === 'deleting')
+    await store.transition(uuid, 'provisioned');
+  if (state === 'failed')
+    await store.transition(uuid, 'provisionFailed', { lastError });
+  if (state === 'deleting') await store.transition(uuid, 'deleteRequested');
+}
+
+/**
+ * The session events of a cluster with a mock logger, and the changes they announced, each as
+ * `describe` puts it.
+ */
+export function recordedEvents<T>(
+  clusterName: string,
+  describe: (c: DevSessionChange) => T,
+) {
+  const logger = mockServices.logger.mock();
+  const events = new SessionEvents(logger, clusterName);
+  const changes: T[] = [];
+  events.onChange(c => changes.push(describe(c)));
+  return { logger, events, changes };
+}
