@@ -1,23 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
+import { isApiException } from './apiCall';
 import { ClusterTarget } from './ClusterTarget';
-import { LABEL_MANAGED_BY, MANAGED_BY, notOursReason } from './ownership';
+import { assertNamespaceOurs, notOursReason } from './ownership';
 import { PodSnapshot, toPodSnapshot } from './podSnapshot';
-
-function isApiException(e: unknown): e is { code: number; body?: unknown } {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as any).code === 'number' &&
-    (e as any).code >= 100
-  );
-}
+import { ensureSessionNamespace, NamespaceApis } from './sessionNamespace';
 
 /** Kubernetes operations of the sessions service. Errors reaching the cluster become 503s. */
 export class Cluster {
@@ -99,139 +88,28 @@ export class Cluster {
     projectUuid: string,
   ): Promise<void> {
     const own = await this.namespaceOwnership(namespace, projectUuid);
-    if (own.namespace?.metadata?.deletionTimestamp) {
-      throw new ServiceUnavailableError(
-        `Namespace ${namespace} is still being deleted; try again shortly`,
-      );
-    }
-    if (own.state === 'foreign') {
-      throw new ConflictError(
-        `Namespace ${namespace} exists and ${own.reason}; refusing to take it over`,
-      );
-    }
+    if (own.namespace)
+      assertNamespaceOurs(namespace, own.namespace, projectUuid);
   }
 
   /**
-   * Creates the project namespace with its labels (and, when configured, the RoleBinding that
-   * gives the backend what Helm needs inside it). An existing namespace is used only when it is
-   * ours for this project; any other namespace is refused with a 409, never relabelled.
+   * Creates the project namespace with its labels and the configured RoleBinding, or uses an
+   * existing one only when it is ours for this project (see sessionNamespace.ts).
    */
   async ensureNamespace(namespace: string, projectUuid: string): Promise<void> {
-    const labels: Record<string, string> = {
-      [LABEL_MANAGED_BY]: MANAGED_BY,
-      [LABEL_DEV_SESSION_PROJECT_UUID]: projectUuid,
-      'pod-security.kubernetes.io/enforce': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': 'latest',
+    // the clients are read at each call (tests replace them)
+    const apis: NamespaceApis = {
+      core: this.core,
+      rbac: this.rbac,
+      authz: this.authz,
+      call: fn => this.call(fn),
     };
-    try {
-      await this.call(() =>
-        this.core.createNamespace({
-          body: { metadata: { name: namespace, labels } },
-        }),
-      );
-    } catch (e) {
-      if (!isApiException(e) || e.code !== 409) throw e;
-      const existing = await this.call(() =>
-        this.core.readNamespace({ name: namespace }),
-      );
-      if (existing.metadata?.deletionTimestamp) {
-        throw new ServiceUnavailableError(
-          `Namespace ${namespace} is still being deleted; try again shortly`,
-        );
-      }
-      const reason = notOursReason(existing, projectUuid);
-      if (reason)
-        throw new ConflictError(
-          `Namespace ${namespace} exists and ${reason}; refusing to take it over`,
-        );
-      const current = existing.metadata?.labels ?? {};
-      const missing = Object.fromEntries(
-        Object.entries(labels).filter(([k, v]) => current[k] !== v),
-      );
-      if (Object.keys(missing).length) {
-        // ours, but made by an older version: add the labels it lacks (never touching others)
-        await this.call(() =>
-          this.core.patchNamespace(
-            {
-              name: namespace,
-              body: {
-                metadata: {
-                  labels: missing,
-                  resourceVersion: existing.metadata?.resourceVersion,
-                },
-              },
-            },
-            k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-          ),
-        );
-      }
-    }
-    await this.ensureSessionRoleBinding(namespace);
-  }
-
-  /**
-   * Binds the configured ClusterRole to the backend in the namespace (nothing when none is
-   * configured), then waits until the API server applies it, so the next Helm call is allowed.
-   */
-  private async ensureSessionRoleBinding(namespace: string): Promise<void> {
-    const rb = this.target.sessionRoleBinding;
-    if (!rb) return;
-    const subject: k8s.RbacV1Subject = {
-      kind: rb.subject.kind,
-      name: rb.subject.name,
-      ...(rb.subject.kind === 'ServiceAccount'
-        ? { namespace: rb.subject.namespace }
-        : { apiGroup: 'rbac.authorization.k8s.io' }),
-    };
-    try {
-      await this.call(() =>
-        this.rbac.createNamespacedRoleBinding({
-          namespace,
-          body: {
-            metadata: {
-              name: rb.name,
-              labels: { [LABEL_MANAGED_BY]: MANAGED_BY },
-            },
-            roleRef: {
-              apiGroup: 'rbac.authorization.k8s.io',
-              kind: 'ClusterRole',
-              name: rb.clusterRole,
-            },
-            subjects: [subject],
-          },
-        }),
-      );
-    } catch (e) {
-      if (!isApiException(e) || e.code !== 409) throw e;
-    }
-    // RBAC is applied from the API server's cache: wait until Helm's first call (reading its
-    // release secrets) is allowed
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const review = await this.call(() =>
-        this.authz.createSelfSubjectAccessReview({
-          body: {
-            spec: {
-              resourceAttributes: {
-                namespace,
-                verb: 'list',
-                resource: 'secrets',
-              },
-            },
-          },
-        }),
-      );
-      if (review.status?.allowed) return;
-      if (Date.now() > deadline) {
-        throw new ServiceUnavailableError(
-          `The RoleBinding ${rb.name} (ClusterRole ${rb.clusterRole}) in namespace ${namespace} does not give ` +
-            `the backend access to the namespace${
-              review.status?.reason ? `: ${review.status.reason}` : ''
-            }`,
-        );
-      }
-      await new Promise(r => setTimeout(r, 200));
-    }
+    await ensureSessionNamespace(
+      apis,
+      namespace,
+      projectUuid,
+      this.target.sessionRoleBinding,
+    );
   }
 
   /**

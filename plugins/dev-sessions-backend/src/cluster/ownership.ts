@@ -1,3 +1,4 @@
+import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
 
@@ -25,4 +26,25 @@ export function notOursReason(
       : `belongs to another project (label ${LABEL_DEV_SESSION_PROJECT_UUID} is "${project}", not "${projectUuid}")`;
   }
   return undefined;
+}
+
+/**
+ * Throws 503 while the existing namespace is being deleted and 409 (ConflictError, with the
+ * reason) when it is not ours for the project.
+ */
+export function assertNamespaceOurs(
+  namespace: string,
+  existing: k8s.V1Namespace,
+  projectUuid: string,
+): void {
+  if (existing.metadata?.deletionTimestamp) {
+    throw new ServiceUnavailableError(
+      `Namespace ${namespace} is still being deleted; try again shortly`,
+    );
+  }
+  const reason = notOursReason(existing, projectUuid);
+  if (reason)
+    throw new ConflictError(
+      `Namespace ${namespace} exists and ${reason}; refusing to take it over`,
+    );
 }

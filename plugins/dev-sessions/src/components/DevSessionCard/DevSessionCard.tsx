@@ -1,159 +1,33 @@
-import {
-  InfoCard,
-  Progress,
-  StatusAborted,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { InfoCard, Progress } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import {
-  ANNOTATION_DEV_SESSION_PROJECT_UUID,
-  DEV_SESSION_ROLES,
-  DevSession,
-  DevSessionContainerStatus,
-  DevSessionRole,
-  DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+import { ANNOTATION_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import IconButton from '@material-ui/core/IconButton';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableHead from '@material-ui/core/TableHead';
-import TableRow from '@material-ui/core/TableRow';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { devSessionsApiRef } from '../../api';
-import { ago, reasonHint, safeHttpUrl } from './hints';
+import { ContainerStatusTable } from './ContainerStatusTable';
+import { createSessionUrl } from './helpers';
+import { ago } from './hints';
+import { SessionLinks } from './SessionLinks';
+import { StateBadge } from './StateBadge';
+import { useDevSession } from './useDevSession';
 
-const ROLE_LABEL: Record<DevSessionRole, string> = {
-  preview: 'Preview',
-  chat: 'Chat',
-  vscode: 'VS Code',
-};
-const FAST_POLL_MS = 3000;
-const SLOW_POLL_MS = 30000;
-
-type Problem = {
-  kind: 'none' | 'forbidden' | 'unreachable' | 'error';
-  message?: string;
-};
-
-function statusCode(e: unknown): number | undefined {
-  const s = (e as any)?.status ?? (e as any)?.response?.status;
-  return typeof s === 'number' ? s : undefined;
-}
-
-export function StateBadge({
-  state,
-}: {
-  state: DevSession['state'] | 'unknown';
-}) {
-  switch (state) {
-    case 'ready':
-      return <StatusOK>ready</StatusOK>;
-    case 'provisioning':
-      return <StatusRunning>provisioning</StatusRunning>;
-    case 'failed':
-      return <StatusError>failed</StatusError>;
-    case 'deleting':
-      return <StatusWarning>deleting</StatusWarning>;
-    default:
-      return <StatusAborted>unknown</StatusAborted>;
-  }
-}
-
-function ContainerState({ c }: { c?: DevSessionContainerStatus }) {
-  if (!c) return <StatusPending>not created</StatusPending>;
-  if (c.ready) return <StatusOK>ready</StatusOK>;
-  if (c.reason) return <StatusError>{c.reason}</StatusError>;
-  return <StatusPending>{c.state}</StatusPending>;
-}
-
-/** Link to the "Dev session" template with this project pre-filled. */
-export function createSessionUrl(projectUuid: string, projectName: string) {
-  const formData = JSON.stringify({ projectUuid, projectName });
-  return `/create/templates/default/dev-session?formData=${encodeURIComponent(
-    formData,
-  )}`;
-}
+export { createSessionUrl } from './helpers';
+export { StateBadge } from './StateBadge';
 
 /** The dev session card for an entity carrying the project-UUID annotation. */
 export const DevSessionCard = () => {
   const { entity } = useEntity();
-  const api = useApi(devSessionsApiRef);
   const projectUuid =
     entity.metadata.annotations?.[ANNOTATION_DEV_SESSION_PROJECT_UUID];
-  const [session, setSession] = useState<DevSession | undefined>();
-  const [status, setStatus] = useState<DevSessionStatus | undefined>();
-  const [missing, setMissing] = useState(false);
-  const [problem, setProblem] = useState<Problem>({ kind: 'none' });
-  const [loading, setLoading] = useState(true);
-  const [refreshedAt, setRefreshedAt] = useState<string | undefined>();
-  const timer = useRef<ReturnType<typeof setTimeout>>();
-
-  const load = useCallback(async () => {
-    if (!projectUuid) return;
-    try {
-      const s = await api.get(projectUuid);
-      setSession(s);
-      setMissing(false);
-      try {
-        setStatus(await api.status(projectUuid));
-        setProblem({ kind: 'none' });
-      } catch (e) {
-        const code = statusCode(e);
-        // keep the last known status when the cluster cannot be reached
-        if (code === 503)
-          setProblem({ kind: 'unreachable', message: (e as Error).message });
-        else if (code === 403) setProblem({ kind: 'forbidden' });
-        else setProblem({ kind: 'error', message: (e as Error).message });
-      }
-    } catch (e) {
-      const code = statusCode(e);
-      if (code === 404) {
-        setMissing(true);
-        setSession(undefined);
-        setStatus(undefined);
-        setProblem({ kind: 'none' });
-      } else if (code === 403) setProblem({ kind: 'forbidden' });
-      else if (code === 503)
-        setProblem({ kind: 'unreachable', message: (e as Error).message });
-      else setProblem({ kind: 'error', message: (e as Error).message });
-    } finally {
-      setLoading(false);
-      setRefreshedAt(new Date().toISOString());
-    }
-  }, [api, projectUuid]);
-
-  const busy =
-    session?.state === 'provisioning' ||
-    session?.state === 'deleting' ||
-    (session?.state === 'ready' &&
-      status?.containers.some(c => !c.ready && !c.reason));
-
-  useEffect(() => {
-    load();
-  }, [load]);
-
-  useEffect(() => {
-    clearTimeout(timer.current);
-    if (!missing && problem.kind !== 'forbidden') {
-      timer.current = setTimeout(load, busy ? FAST_POLL_MS : SLOW_POLL_MS);
-    }
-    return () => clearTimeout(timer.current);
-  }, [load, busy, missing, problem.kind, refreshedAt]);
+  const live = useDevSession(projectUuid);
+  const { session, status, problem } = live;
 
   const refreshButton = (
     <Tooltip title="Refresh">
-      <IconButton aria-label="Refresh" onClick={() => load()} size="small">
+      <IconButton aria-label="Refresh" onClick={() => live.load()} size="small">
         <RefreshIcon />
       </IconButton>
     </Tooltip>
@@ -168,7 +42,7 @@ export const DevSessionCard = () => {
       </InfoCard>
     );
   }
-  if (loading) {
+  if (live.loading) {
     return (
       <InfoCard title="Dev session">
         <Progress />
@@ -184,7 +58,7 @@ export const DevSessionCard = () => {
       </InfoCard>
     );
   }
-  if (missing) {
+  if (live.missing) {
     return (
       <InfoCard title="Dev session" action={refreshButton}>
         <Typography variant="body2" paragraph>
@@ -216,8 +90,6 @@ export const DevSessionCard = () => {
     );
   }
 
-  const byRole = (role: DevSessionRole) =>
-    status?.containers.find(c => c.role === role || c.name === role);
   return (
     <InfoCard
       title="Dev session"
@@ -264,74 +136,8 @@ export const DevSessionCard = () => {
           {session.lastError}
         </Typography>
       )}
-      <Table size="small" aria-label="Containers">
-        <TableHead>
-          <TableRow>
-            <TableCell>Container</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell align="right">Restarts</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {DEV_SESSION_ROLES.map(role => {
-            const c = byRole(role);
-            const hint =
-              reasonHint(c?.reason) ?? reasonHint(c?.lastTerminationReason);
-            return (
-              <TableRow key={role} data-testid={`container-${role}`}>
-                <TableCell>{ROLE_LABEL[role]}</TableCell>
-                <TableCell>
-                  <ContainerState c={c} />
-                  {c?.lastTerminationReason &&
-                    c.lastTerminationReason !== c.reason && (
-                      <Typography variant="caption" display="block">
-                        last exit: {c.lastTerminationReason}
-                      </Typography>
-                    )}
-                  {hint && (
-                    <Typography variant="caption" display="block">
-                      {hint}
-                    </Typography>
-                  )}
-                </TableCell>
-                <TableCell align="right">{c?.restartCount ?? 0}</TableCell>
-              </TableRow>
-            );
-          })}
-        </TableBody>
-      </Table>
-      <Box
-        display="flex"
-        style={{ gap: 8 }}
-        mt={2}
-        mb={1}
-        data-testid="dev-session-links"
-      >
-        {DEV_SESSION_ROLES.map(role => {
-          const url = safeHttpUrl(
-            status?.endpoints[role]?.url ?? session.endpoints[role]?.url,
-          );
-          const ready =
-            Boolean(status?.endpoints[role]?.ready) &&
-            session.state === 'ready';
-          return url && ready ? (
-            <Button
-              key={role}
-              variant="outlined"
-              color="primary"
-              href={url}
-              target="_blank"
-              rel="noopener noreferrer"
-            >
-              {ROLE_LABEL[role]}
-            </Button>
-          ) : (
-            <Button key={role} variant="outlined" disabled>
-              {ROLE_LABEL[role]}
-            </Button>
-          );
-        })}
-      </Box>
+      <ContainerStatusTable status={status} />
+      <SessionLinks session={session} status={status} />
       <Typography variant="caption" color="textSecondary" display="block">
         Namespace {session.namespace} · release {session.releaseName} · chart{' '}
         {session.chartVersion} · cluster {session.cluster}
@@ -342,8 +148,8 @@ export const DevSessionCard = () => {
         display="block"
         data-testid="updated"
       >
-        Updated {ago(status?.checkedAt ?? refreshedAt)}
-        {busy ? ' · refreshing every few seconds' : ''}
+        Updated {ago(status?.checkedAt ?? live.refreshedAt)}
+        {live.busy ? ' · refreshing every few seconds' : ''}
       </Typography>
     </InfoCard>
   );

@@ -1,0 +1,28 @@
+import {
+  StatusAborted,
+  StatusError,
+  StatusOK,
+  StatusRunning,
+  StatusWarning,
+} from '@backstage/core-components';
+import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+
+/** The session's state as a status badge. */
+export function StateBadge({
+  state,
+}: {
+  state: DevSession['state'] | 'unknown';
+}) {
+  switch (state) {
+    case 'ready':
+      return <StatusOK>ready</StatusOK>;
+    case 'provisioning':
+      return <StatusRunning>provisioning</StatusRunning>;
+    case 'failed':
+      return <StatusError>failed</StatusError>;
+    case 'deleting':
+      return <StatusWarning>deleting</StatusWarning>;
+    default:
+      return <StatusAborted>unknown</StatusAborted>;
+  }
+}

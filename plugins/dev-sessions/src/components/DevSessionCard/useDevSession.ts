@@ -1,0 +1,99 @@
+import { useApi } from '@backstage/frontend-plugin-api';
+import {
+  DevSession,
+  DevSessionStatus,
+} from '@internal/backstage-plugin-dev-sessions-common';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { devSessionsApiRef } from '../../api';
+
+const FAST_POLL_MS = 3000;
+const SLOW_POLL_MS = 30000;
+
+/** Why the card cannot show (all of) the session. */
+export type Problem = {
+  kind: 'none' | 'forbidden' | 'unreachable' | 'error';
+  message?: string;
+};
+
+function statusCode(e: unknown): number | undefined {
+  const s = (e as any)?.status ?? (e as any)?.response?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/**
+ * The project's dev session and its live status, polled every few seconds while something is
+ * changing (`busy`) and every 30 s otherwise; not at all when there is none or it is forbidden.
+ */
+export function useDevSession(projectUuid: string | undefined) {
+  const api = useApi(devSessionsApiRef);
+  const [session, setSession] = useState<DevSession | undefined>();
+  const [status, setStatus] = useState<DevSessionStatus | undefined>();
+  const [missing, setMissing] = useState(false);
+  const [problem, setProblem] = useState<Problem>({ kind: 'none' });
+  const [loading, setLoading] = useState(true);
+  const [refreshedAt, setRefreshedAt] = useState<string | undefined>();
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+
+  const load = useCallback(async () => {
+    if (!projectUuid) return;
+    try {
+      const s = await api.get(projectUuid);
+      setSession(s);
+      setMissing(false);
+      try {
+        setStatus(await api.status(projectUuid));
+        setProblem({ kind: 'none' });
+      } catch (e) {
+        const code = statusCode(e);
+        // keep the last known status when the cluster cannot be reached
+        if (code === 503)
+          setProblem({ kind: 'unreachable', message: (e as Error).message });
+        else if (code === 403) setProblem({ kind: 'forbidden' });
+        else setProblem({ kind: 'error', message: (e as Error).message });
+      }
+    } catch (e) {
+      const code = statusCode(e);
+      if (code === 404) {
+        setMissing(true);
+        setSession(undefined);
+        setStatus(undefined);
+        setProblem({ kind: 'none' });
+      } else if (code === 403) setProblem({ kind: 'forbidden' });
+      else if (code === 503)
+        setProblem({ kind: 'unreachable', message: (e as Error).message });
+      else setProblem({ kind: 'error', message: (e as Error).message });
+    } finally {
+      setLoading(false);
+      setRefreshedAt(new Date().toISOString());
+    }
+  }, [api, projectUuid]);
+
+  const busy =
+    session?.state === 'provisioning' ||
+    session?.state === 'deleting' ||
+    (session?.state === 'ready' &&
+      status?.containers.some(c => !c.ready && !c.reason));
+
+  useEffect(() => {
+    load();
+  }, [load]);
+
+  useEffect(() => {
+    clearTimeout(timer.current);
+    if (!missing && problem.kind !== 'forbidden') {
+      timer.current = setTimeout(load, busy ? FAST_POLL_MS : SLOW_POLL_MS);
+    }
+    return () => clearTimeout(timer.current);
+  }, [load, busy, missing, problem.kind, refreshedAt]);
+
+  return {
+    session,
+    status,
+    missing,
+    problem,
+    loading,
+    refreshedAt,
+    busy,
+    load,
+  };
+}
