@@ -70,10 +70,10 @@ beforeAll(async () => {
       });
     },
   });
-  // Backstage's mock auth drops the actor of on-behalf-of tokens, and the permissions registry's
-  // apply-conditions endpoint refuses a user token without one; the real auth keeps it. So when
-  // the permission backend asks dev-sessions to apply conditions, it calls as itself here (the
-  // conditions carry the user's claims; the result does not depend on the caller).
+  // Backstage's mock auth drops the actor of on-behalf-of tokens; the real auth keeps it, and
+  // the permission backend relies on it (a "direct" user request may not ask for a resource
+  // permission without a resourceRef, which a list does). So on-behalf-of tokens of a user
+  // carry the calling plugin as the actor here, as they do in production.
   const auth = createServiceFactory({
     service: coreServices.auth,
     deps: { plugin: coreServices.pluginMetadata },
@@ -81,14 +81,13 @@ beforeAll(async () => {
       const real = mockServices.auth({ pluginId: plugin.getId() });
       return Object.assign(Object.create(real), {
         async getPluginRequestToken(options: any) {
-          if (
-            plugin.getId() === 'permission' &&
-            options.targetPluginId === 'dev-sessions'
-          ) {
-            return real.getPluginRequestToken({
-              ...options,
-              onBehalfOf: await real.getOwnServiceCredentials(),
-            });
+          const principal = options.onBehalfOf?.principal;
+          if (principal?.type === 'user') {
+            return {
+              token: mockCredentials.user.token(principal.userEntityRef, {
+                actor: { subject: `plugin:${plugin.getId()}` },
+              }),
+            };
           }
           return real.getPluginRequestToken(options);
         },
@@ -155,6 +154,19 @@ describe('owner-scoped dev sessions', () => {
       .set(as(BOB))
       .send({ owner: 'user:alice' });
     expect(spoofUser.status).toBe(403);
+  });
+
+  it('lists for each user only the sessions they may read; the admin sees all', async () => {
+    const listed = async (user: string) => {
+      const res = await request(server)
+        .get('/api/dev-sessions/sessions')
+        .set(as(user));
+      expect(res.status).toBe(200);
+      return res.body.items.map((s: { projectUuid: string }) => s.projectUuid);
+    };
+    expect(await listed(ALICE)).toContain(uuid);
+    expect(await listed(BOB)).not.toContain(uuid);
+    expect(await listed(ROOT)).toContain(uuid);
   });
 
   it('refuses read, retry and delete to a non-owner with 403', async () => {
