@@ -135,10 +135,14 @@ export class SessionChart {
 
   /**
    * Builds the values and renders them (`helm template`), checks the manifest (kinds, namespace,
-   * labels, host access) and reads the links from it; changes nothing.
+   * labels, host access) and reads the links from it; changes nothing. `built`: the values of
+   * {@link SessionChart.values} for this spec, when the caller has them already.
    */
-  async render(spec: DevSessionSpec): Promise<RenderedSession> {
-    const values = await this.values(spec);
+  async render(
+    spec: DevSessionSpec,
+    built?: Record<string, unknown>,
+  ): Promise<RenderedSession> {
+    const values = built ?? (await this.values(spec));
     const chart = await this.load();
     const namespace = spec.projectUuid;
     const manifests = await this.helm.template({

@@ -7,6 +7,7 @@ import {
   DevSessionEndpoint,
   DevSessionRole,
   DevSessionSize,
+  DevSessionSpec,
   DevSessionState,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
@@ -45,6 +46,18 @@ export type NewSession = Omit<
   StoredSession,
   'createdAt' | 'updatedAt' | 'state' | 'lastError'
 >;
+
+/** The request a stored session was created with (what a retry or a job provisions). */
+export function specOf(s: StoredSession): DevSessionSpec {
+  return {
+    projectUuid: s.projectUuid,
+    projectId: s.projectId,
+    owner: s.owner,
+    component: s.component,
+    size: s.size,
+    values: s.values,
+  };
+}
 
 function toSession(r: Row): StoredSession {
   return {

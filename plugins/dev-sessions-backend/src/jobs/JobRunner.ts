@@ -4,7 +4,7 @@ import { SessionChart } from '../chart/SessionChart';
 import { Cluster } from '../cluster/Cluster';
 import { JobSettings } from '../config/settings';
 import { Job, JobStore } from '../database/JobStore';
-import { SessionStore, StoredSession } from '../database/SessionStore';
+import { SessionStore, specOf } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';
 import { TransitionName } from '../lifecycle/transitions';
 import { SessionEvents } from '../service/SessionEvents';
@@ -218,16 +218,4 @@ export class JobRunner {
       logger.info(`Deleted dev session of project ${uuid}`);
     } else await jobs.release(uuid, settings.replicaId);
   }
-}
-
-/** The request a stored session was created with. */
-export function specOf(s: StoredSession) {
-  return {
-    projectUuid: s.projectUuid,
-    projectId: s.projectId,
-    owner: s.owner,
-    component: s.component,
-    size: s.size,
-    values: s.values,
-  };
 }

@@ -142,24 +142,23 @@ export async function createRouter(options: {
     );
   });
 
-  router.get('/projects/:projectUuid/session', async (req, res) => {
+  /** The project of the path, once the caller may read its session. */
+  async function readable(req: express.Request): Promise<string> {
     const credentials = await caller(req);
     const uuid = validateProjectUuid(req.params.projectUuid);
     await authorize(credentials, {
       permission: devSessionReadPermission,
       resourceRef: uuid,
     });
-    res.json(await service.get(uuid));
+    return uuid;
+  }
+
+  router.get('/projects/:projectUuid/session', async (req, res) => {
+    res.json(await service.get(await readable(req)));
   });
 
   router.get('/projects/:projectUuid/session/status', async (req, res) => {
-    const credentials = await caller(req);
-    const uuid = validateProjectUuid(req.params.projectUuid);
-    await authorize(credentials, {
-      permission: devSessionReadPermission,
-      resourceRef: uuid,
-    });
-    res.json(await service.status(uuid));
+    res.json(await service.status(await readable(req)));
   });
 
   // 202 with the session while it is being deleted, 204 once it is gone (or when there was

@@ -16,8 +16,8 @@ import { RenderedSession, SessionChart } from '../chart/SessionChart';
 import { Cluster } from '../cluster/Cluster';
 import { DevSessionsSettings } from '../config/settings';
 import { Job, JobStore } from '../database/JobStore';
-import { NewSession, SessionStore } from '../database/SessionStore';
-import { JobRunner, specOf } from '../jobs/JobRunner';
+import { NewSession, SessionStore, specOf } from '../database/SessionStore';
+import { JobRunner } from '../jobs/JobRunner';
 import { StatusReader } from '../status/StatusReader';
 import { SessionEvents } from './SessionEvents';
 import {
@@ -75,8 +75,11 @@ export class DevSessionsService implements DevSessionsApi {
   }
 
   /** Renders and checks, then makes sure the namespace is ours or free (409 otherwise). */
-  private async prepare(spec: DevSessionSpec): Promise<RenderedSession> {
-    const rendered = await this.deps.chart.render(spec);
+  private async prepare(
+    spec: DevSessionSpec,
+    values?: Record<string, unknown>,
+  ): Promise<RenderedSession> {
+    const rendered = await this.deps.chart.render(spec, values);
     await this.requireCluster().assertNamespaceUsable(
       spec.projectUuid,
       spec.projectUuid,
@@ -131,7 +134,7 @@ export class DevSessionsService implements DevSessionsApi {
     opts: GetOrCreateOptions = {},
   ): Promise<GetOrCreateResult> {
     const { store, events } = this.deps;
-    await this.deps.chart.values(spec); // 400s first, before anything else
+    const values = await this.deps.chart.values(spec); // 400s first, before anything else
     const cluster = this.requireCluster();
     await cluster.checkReachable();
     const timeoutSeconds =
@@ -164,7 +167,7 @@ export class DevSessionsService implements DevSessionsApi {
         }
         break;
       }
-      rendered ??= await this.prepare(spec);
+      rendered ??= await this.prepare(spec, values);
       const session = this.newSession(spec, rendered);
       created = await this.withJob(uuid, 'provision', timeoutSeconds, trx =>
         store.insertIfAbsent(session, trx),

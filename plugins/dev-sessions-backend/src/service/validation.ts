@@ -7,9 +7,6 @@ import {
   normalizeEntityRef,
 } from '@internal/backstage-plugin-dev-sessions-common';
 
-/** A validated create request (the shared contract of -common). */
-export type CreateSessionRequest = DevSessionSpec;
-
 const PROJECT_ID_MAX = 100;
 /** Letters (any script), digits, space, dot, underscore, hyphen. */
 const PROJECT_ID_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
@@ -122,7 +119,7 @@ export function validateCreateRequest(
   projectUuid: unknown,
   body: unknown,
   defaults: { owner?: string; size: DevSessionSize },
-): CreateSessionRequest {
+): DevSessionSpec {
   const uuid = validateProjectUuid(projectUuid);
   if (
     body !== undefined &&
