@@ -75,20 +75,33 @@ export interface Config {
     };
     /** Size preset used when a request names none: small, medium or large. Default: medium. */
     defaultSize?: 'small' | 'medium' | 'large';
-    /** How the preview, chat and VS Code URLs are formed. */
-    urls?: {
+    /**
+     * The signed-in way into sessions. Links point at the plugin's open route
+     * (`<backend>/api/dev-sessions/projects/:projectUuid/open/:role/`), which checks the
+     * Backstage sign-in and read permission, then sends the browser to the role's own origin on
+     * the gateway: a listener of this plugin that forwards to the role's ready endpoints.
+     */
+    gateway?: {
       /**
-       * `service`: in-cluster service addresses (default). `ingress-path`: one host per session,
-       * with /preview, /chat, /vscode. `ingress-host`: preview.<host>, chat.<host>, vscode.<host>.
+       * The origin of each role of each session: `{role}` and `{projectUuid}` in the host, once
+       * each, e.g. `https://{role}--{projectUuid}.sessions.example.com` (a wildcard DNS name and
+       * certificate for `*.sessions.example.com` pointing at the gateway's port). Every role of
+       * every session is its own origin, so a preview cannot script VS Code. Default:
+       * `http://{role}--{projectUuid}.localhost:<listen.port>` (browsers resolve `*.localhost`
+       * to this machine).
        */
-      mode?: 'service' | 'ingress-path' | 'ingress-host';
+      origin?: string;
+      listen?: {
+        /** Port of the gateway's listener. Default 7008; 0 picks a free one (tests). */
+        port?: number;
+        /** Interface to listen on. Default: all. */
+        host?: string;
+      };
       /**
-       * Ingress host pattern; must contain `{projectUuid}` (checked at start-up), which is
-       * replaced. Example: `{projectUuid}.dev.example.com`.
+       * How long a sign-in on a session's origin lasts before the browser goes through
+       * Backstage again (where the permission is checked anew). Default 480 (8 hours).
        */
-      host?: string;
-      /** URL scheme for ingress URLs. Default https. */
-      scheme?: 'http' | 'https';
+      cookieTtlMinutes?: number;
     };
     /** The cluster sessions run on. Default: the local cluster (or KUBECONFIG). */
     cluster?: {

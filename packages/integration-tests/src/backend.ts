@@ -41,7 +41,8 @@ function merge(a: TestConfigData, b: TestConfigData): TestConfigData {
  * by key, anything else replaced):
  * - `chart.path`: this repository's charts/dev-session (absolute),
  * - `helm.binary`: DEV_SESSIONS_HELM, else `helm` on PATH; `helm.timeoutSeconds`: 90,
- * - `reconcile.intervalSeconds`: 3600 (no periodic reconcile during a test).
+ * - `reconcile.intervalSeconds`: 3600 (no periodic reconcile during a test),
+ * - `gateway.listen.port`: 0 (a free port, so test backends can run side by side).
  *
  * The cluster is not set here: the plugin takes KUBECONFIG (which `./dev test` sets) unless a
  * test overrides `cluster`.
@@ -55,6 +56,7 @@ export function devSessionsTestConfig(
       chart: { path: chartDir },
       helm: { binary: testHelmBinary(), timeoutSeconds: 90 },
       reconcile: { intervalSeconds: 3600 },
+      gateway: { listen: { port: 0 } },
     },
     overrides,
   );

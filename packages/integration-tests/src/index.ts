@@ -19,6 +19,14 @@ export {
   type TestBackendFeature,
   type TestConfigData,
 } from './backend';
+export {
+  externalIPv4,
+  pointServiceAt,
+  readClientFrame,
+  startStandIn,
+  type StandIn,
+  type StandInRequest,
+} from './standIn';
 
 /** @public */
 export interface ClusterEnv {

@@ -17,6 +17,11 @@ import { Helm } from './helm/Helm';
 import { JobRunner } from './jobs/JobRunner';
 import { devSessionResourceRef, devSessionRules } from './permissions';
 import { Reconciler } from './reconcile/Reconciler';
+import { GatewayTokenStore } from './database/GatewayTokenStore';
+import { GatewayServer } from './gateway/GatewayServer';
+import { SessionLinks } from './gateway/SessionLinks';
+import { Upstreams } from './gateway/Upstreams';
+import { createOpenRouter, OPEN_ROUTE_PREFIX } from './router/openRoute';
 import { createRouter } from './router/createRouter';
 import { DevSessionsService } from './service/DevSessionsService';
 import { SessionEvents } from './service/SessionEvents';
@@ -42,6 +47,8 @@ export const devSessionsPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         userInfo: coreServices.userInfo,
         auditor: coreServices.auditor,
+        discovery: coreServices.discovery,
+        lifecycle: coreServices.lifecycle,
         events: eventsServiceRef,
       },
       async init(deps) {
@@ -64,9 +71,14 @@ export const devSessionsPlugin = createBackendPlugin({
         const db = await openDatabase(deps.database);
         const store = new SessionStore(db);
         const jobs = new JobStore(db);
+        const gatewayTokens = new GatewayTokenStore(db);
+        const links = new SessionLinks(
+          await deps.discovery.getExternalBaseUrl('dev-sessions'),
+        );
         const sessionEvents = new SessionEvents(
           logger,
           cluster?.name ?? 'none',
+          links,
         );
         // every change goes out as an event, so the catalog module can update the entity at once
         sessionEvents.onChange(change => {
@@ -96,7 +108,20 @@ export const devSessionsPlugin = createBackendPlugin({
           events: sessionEvents,
           logger,
           settings,
+          gatewayTokens,
         });
+
+        // the signed-in way into sessions: the open route checks Backstage sign-in and read
+        // permission, the gateway (a listener of its own) serves each role on its own origin
+        const gateway = new GatewayServer({
+          settings: settings.gateway,
+          tokens: gatewayTokens,
+          upstreams: new Upstreams({ store, cluster }),
+          links,
+          logger,
+        });
+        await gateway.start();
+        deps.lifecycle.addShutdownHook(() => gateway.stop());
 
         deps.permissionsRegistry.addResourceType({
           resourceRef: devSessionResourceRef,
@@ -114,9 +139,24 @@ export const devSessionsPlugin = createBackendPlugin({
             service,
           }),
         );
+        deps.httpRouter.use(
+          createOpenRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            service,
+            tokens: gatewayTokens,
+            signinUrl: (...a) => gateway.signinUrl(...a),
+          }),
+        );
         deps.httpRouter.addAuthPolicy({
           path: '/health',
           allow: 'unauthenticated',
+        });
+        // links are opened in a new tab: Backstage's user cookie signs them in
+        deps.httpRouter.addAuthPolicy({
+          path: OPEN_ROUTE_PREFIX,
+          allow: 'user-cookie',
         });
 
         // every replica takes jobs nobody holds: new ones queued, or a dead replica's
@@ -148,6 +188,7 @@ export const devSessionsPlugin = createBackendPlugin({
           timeout: { seconds: Math.max(interval, 300) },
           initialDelay: { seconds: 10 },
           fn: async () => {
+            await gatewayTokens.purgeExpired();
             const r = await reconciler.reconcile();
             if (r.changed)
               logger.info(

@@ -121,6 +121,24 @@ export class DevSessionsClient {
     return { status: res.status, body };
   }
 
+  /**
+   * Issues or renews Backstage's user cookie for the dev-sessions plugin (the frontend's
+   * fetchApi adds the user's token): the cookie signs in the session links, which open in a new
+   * tab without a token. Returns when it expires.
+   */
+  async refreshLinkCookie(): Promise<{ expiresAt: string }> {
+    const base = await this.discovery.getBaseUrl('dev-sessions');
+    const res = await this.fetchFn(`${base}/.backstage/auth/v1/cookie`, {
+      credentials: 'include',
+    });
+    if (!res.ok)
+      throw new DevSessionsApiError(
+        `Could not sign in the session links: ${res.status} ${res.statusText}`,
+        res.status,
+      );
+    return (await res.json()) as { expiresAt: string };
+  }
+
   /** The get-or-create request of a project's session (PUT), with the query that says how. */
   private put<T>(
     projectUuid: string,

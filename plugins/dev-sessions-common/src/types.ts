@@ -23,7 +23,18 @@ export type DevSessionSize = (typeof DEV_SESSION_SIZES)[number];
 
 /** Where one role of the session is reached. @public */
 export interface DevSessionEndpoint {
+  /**
+   * The link people open: the dev-sessions backend's signed-in route
+   * (`…/api/dev-sessions/projects/:projectUuid/open/:role/`), which checks Backstage sign-in and
+   * read permission and then sends the browser to the role's own origin on the gateway.
+   */
   url: string;
+  /**
+   * The role's in-cluster Service address, for automation inside the cluster. Never a link for
+   * people: it has no sign-in of its own and only the gateway may reach it.
+   */
+  internalUrl: string;
+  /** The role's path in the chart (informational). */
   path: string;
 }
 

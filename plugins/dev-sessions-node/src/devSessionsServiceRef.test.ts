@@ -20,7 +20,8 @@ const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
 function session(projectUuid: string, owner: string): DevSession {
   const ep = (role: string) => ({
-    url: `https://${role}.${projectUuid}.dev.example.com/`,
+    url: `https://backstage.example.com/api/dev-sessions/projects/${projectUuid}/open/${role}/`,
+    internalUrl: `http://dev-session-${role}.${projectUuid}.svc.cluster.local:3000/`,
     path: `/${role}`,
   });
   return {

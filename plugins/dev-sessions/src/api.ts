@@ -8,6 +8,8 @@ import type {
 export interface DevSessionsApi {
   get(projectUuid: string): Promise<DevSession>;
   status(projectUuid: string): Promise<DevSessionStatus>;
+  /** Issues or renews the cookie that signs in the session links; returns its expiry. */
+  refreshLinkCookie(): Promise<{ expiresAt: string }>;
 }
 
 /** ApiRef of the dev-sessions client (DevSessionsClient over discoveryApi and fetchApi). @public */

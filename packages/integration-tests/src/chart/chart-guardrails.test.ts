@@ -4,7 +4,7 @@
  * egress never reaches private or link-local (cloud metadata) addresses, and a LimitRange that
  * admits every container the chart itself renders.
  */
-import { baseValues, merge, one, render, UUID } from './render';
+import { baseValues, ingressAuth, merge, one, render, UUID } from './render';
 
 jest.setTimeout(60_000);
 
@@ -87,8 +87,17 @@ describe('dev-session chart: guardrails', () => {
       'app.kubernetes.io/name': 'dev-session',
       'app.kubernetes.io/instance': 'dev-session',
     });
-    // in: only the three container ports
+    // in: only the three container ports, from this namespace and the gateway (the backend's
+    // dev-sessions-system namespace by default); no ingress controller while there is no Ingress
     expect(np.spec.ingress).toHaveLength(1);
+    expect(np.spec.ingress[0].from).toEqual([
+      { podSelector: {} },
+      {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'dev-sessions-system' },
+        },
+      },
+    ]);
     expect(np.spec.ingress[0].ports).toEqual([
       { protocol: 'TCP', port: 3000 },
       { protocol: 'TCP', port: 3001 },
@@ -168,6 +177,7 @@ describe('dev-session chart: guardrails', () => {
           host: 'dev.example.com',
           className: 'null',
           tls: { enabled: true, secretName: '0x1' },
+          auth: ingressAuth,
         },
       }),
     );

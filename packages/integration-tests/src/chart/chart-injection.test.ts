@@ -4,7 +4,15 @@
  * rejected by values.schema.json when `helm template` runs, or rendered as one plain string, with
  * exactly the objects the same values render without the payload.
  */
-import { baseValues, K8sObject, merge, parse, template, UUID } from './render';
+import {
+  baseValues,
+  ingressAuth,
+  K8sObject,
+  merge,
+  parse,
+  template,
+  UUID,
+} from './render';
 
 jest.setTimeout(60_000);
 
@@ -16,7 +24,9 @@ const DOC =
 const KEY = '\n  pwned: true\nmetadata:\n  namespace: kube-system';
 const inj = (prefix: string) => `${prefix}${DOC}`;
 
-const ingressOn = { ingress: { enabled: true, host: 'dev.example.com' } };
+const ingressOn = {
+  ingress: { enabled: true, host: 'dev.example.com', auth: ingressAuth },
+};
 const tlsOn = {
   ingress: {
     ...ingressOn.ingress,
@@ -209,6 +219,38 @@ const corpus: Array<[string, object, object, Outcome]> = [
     { networkPolicy: { ingressControllerNamespaces: [inj('ingress-nginx')] } },
     'rejected',
   ],
+  [
+    'gateway peer label value',
+    {},
+    {
+      networkPolicy: {
+        gatewayPeers: [
+          {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': inj('backstage') },
+            },
+          },
+        ],
+      },
+    },
+    'rejected',
+  ],
+  [
+    'gateway peer ipBlock',
+    {},
+    {
+      networkPolicy: {
+        gatewayPeers: [{ ipBlock: { cidr: `10.0.0.0/8${KEY}` } }],
+      },
+    },
+    'rejected',
+  ],
+  [
+    'ingress auth annotation key',
+    ingressOn,
+    { ingress: { auth: { annotations: { [inj('k')]: 'v' } } } },
+    'rejected',
+  ],
   ['project.uuid', {}, { project: { uuid: `${UUID}${DOC}` } }, 'rejected'],
   ['project.id', {}, { project: { id: inj('demo') } }, 'rejected'],
   ['user.id', {}, { user: { id: inj('user:default/jane') } }, 'rejected'],
@@ -238,6 +280,18 @@ const corpus: Array<[string, object, object, Outcome]> = [
     'ingress annotation value',
     ingressOn,
     { ingress: { annotations: { 'a/b': inj('x') } } },
+    'inert',
+  ],
+  [
+    'ingress auth annotation value',
+    ingressOn,
+    {
+      ingress: {
+        auth: {
+          annotations: { 'nginx.ingress.kubernetes.io/auth-url': inj('x') },
+        },
+      },
+    },
     'inert',
   ],
   [

@@ -1,7 +1,16 @@
 /*
  * The dev-session chart rendered by the real `helm template`, for the defaults and each option.
  */
-import { baseValues, find, merge, one, render, template, UUID } from './render';
+import {
+  baseValues,
+  find,
+  ingressAuth,
+  merge,
+  one,
+  render,
+  template,
+  UUID,
+} from './render';
 
 jest.setTimeout(60_000);
 
@@ -136,13 +145,17 @@ describe('dev-session chart: options', () => {
           className: 'nginx',
           host: 'dev.example.com',
           annotations: { 'a/b': 'c' },
+          auth: ingressAuth,
           tls: { enabled: true, secretName: 'dev-tls' },
         },
       }),
     );
     const ing = one(objs, 'Ingress');
     expect(ing.spec.ingressClassName).toBe('nginx');
-    expect(ing.metadata.annotations).toEqual({ 'a/b': 'c' });
+    expect(ing.metadata.annotations).toEqual({
+      'a/b': 'c',
+      ...ingressAuth.annotations,
+    });
     expect(ing.spec.tls).toEqual([
       { hosts: ['dev.example.com'], secretName: 'dev-tls' },
     ]);
@@ -166,6 +179,7 @@ describe('dev-session chart: options', () => {
           enabled: true,
           mode: 'host',
           host: 'p1.dev.example.com',
+          auth: ingressAuth,
           tls: { enabled: true, secretName: 'wild' },
         },
       }),
@@ -301,18 +315,24 @@ describe('dev-session chart: options', () => {
     expect(find(objs, 'Secret')).toHaveLength(0);
   });
 
-  it('network policy: namespace and ingress controller in, DNS and internet out; off when disabled', async () => {
+  it('network policy: namespace, gateway and ingress controller in, DNS and internet out; off when disabled', async () => {
     const objs = await render(
       merge(baseValues, {
         networkPolicy: {
           ingressControllerNamespaces: ['ingress-nginx', 'traefik'],
         },
+        ingress: { enabled: true, host: 'dev.example.com', auth: ingressAuth },
       }),
     );
     const np = one(objs, 'NetworkPolicy');
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress[0].from).toEqual([
       { podSelector: {} },
+      {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'dev-sessions-system' },
+        },
+      },
       {
         namespaceSelector: {
           matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
@@ -378,5 +398,155 @@ describe('dev-session chart: options', () => {
     const r = await template({});
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('project.uuid is required');
+  });
+});
+
+describe('dev-session chart: access (only the dev-sessions gateway reaches code-server)', () => {
+  const ingressOn = { enabled: true, host: 'dev.example.com' };
+  const fromOf = async (values: object) =>
+    one(await render(merge(baseValues, values)), 'NetworkPolicy').spec
+      .ingress[0].from;
+
+  it('code-server runs without its own sign-in, so the NetworkPolicy is what guards it', async () => {
+    const objs = await render(baseValues);
+    const vscode = one(objs, 'Deployment').spec.template.spec.containers[2];
+    expect(vscode.args).toEqual(
+      expect.arrayContaining(['--auth', 'none', '--bind-addr', '0.0.0.0:8080']),
+    );
+    const np = one(objs, 'NetworkPolicy');
+    expect(np.spec.policyTypes).toContain('Ingress');
+    expect(np.spec.ingress).toHaveLength(1);
+    expect(np.spec.ingress[0].ports.map((p: any) => p.port)).toEqual([
+      3000, 3001, 8080,
+    ]);
+  });
+
+  it('admits the gateway peers as given, after the namespace itself', async () => {
+    const peers = [
+      {
+        namespaceSelector: {
+          matchLabels: { 'kubernetes.io/metadata.name': 'platform' },
+        },
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/name': 'backstage' },
+        },
+      },
+      {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'team', operator: 'In', values: ['portal', 'idp'] },
+          ],
+        },
+      },
+      { ipBlock: { cidr: '10.20.0.0/16', except: ['10.20.5.0/24'] } },
+    ];
+    expect(await fromOf({ networkPolicy: { gatewayPeers: peers } })).toEqual([
+      { podSelector: {} },
+      ...peers,
+    ]);
+    // no gateway peers: only the namespace itself
+    expect(await fromOf({ networkPolicy: { gatewayPeers: [] } })).toEqual([
+      { podSelector: {} },
+    ]);
+  });
+
+  it('admits the ingress controller namespaces only when the Ingress is enabled', async () => {
+    const controller = {
+      namespaceSelector: {
+        matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+      },
+    };
+    const off = await fromOf({
+      networkPolicy: { ingressControllerNamespaces: ['ingress-nginx'] },
+    });
+    expect(off).not.toContainEqual(controller);
+    expect(JSON.stringify(off)).not.toContain('ingress-nginx');
+
+    const on = await fromOf({
+      networkPolicy: { ingressControllerNamespaces: ['ingress-nginx'] },
+      ingress: { ...ingressOn, auth: ingressAuth },
+    });
+    expect(on).toContainEqual(controller);
+    expect(on[0]).toEqual({ podSelector: {} });
+  });
+
+  it('refuses an Ingress without authentication in front of it', async () => {
+    for (const ingress of [
+      ingressOn,
+      { ...ingressOn, auth: { annotations: {} } },
+      // plain annotations are not authentication
+      { ...ingressOn, annotations: { 'a/b': 'c' } },
+      { ...ingressOn, mode: 'host' },
+    ]) {
+      const r = await template(merge(baseValues, { ingress }));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(
+        'ingress.enabled needs ingress.auth.annotations (for example ' +
+          'nginx.ingress.kubernetes.io/auth-url pointing at oauth2-proxy): an Ingress without ' +
+          'authentication would give anyone who reaches it a shell in the session',
+      );
+      expect(r.stdout).not.toContain('kind: Ingress');
+    }
+  });
+
+  it('renders an Ingress with authentication, carrying the auth annotations over plain ones', async () => {
+    const url = ingressAuth.annotations['nginx.ingress.kubernetes.io/auth-url'];
+    const objs = await render(
+      merge(baseValues, {
+        ingress: {
+          ...ingressOn,
+          annotations: {
+            'nginx.ingress.kubernetes.io/proxy-body-size': '64m',
+            // a plain annotation cannot replace the authentication
+            'nginx.ingress.kubernetes.io/auth-url':
+              'http://allow-all.example.com',
+          },
+          auth: ingressAuth,
+        },
+      }),
+    );
+    const ing = one(objs, 'Ingress');
+    expect(ing.metadata.annotations).toEqual({
+      'nginx.ingress.kubernetes.io/proxy-body-size': '64m',
+      ...ingressAuth.annotations,
+    });
+    expect(
+      ing.metadata.annotations?.['nginx.ingress.kubernetes.io/auth-url'],
+    ).toBe(url);
+  });
+
+  it('the -lb entry service is only ClusterIP: the schema refuses LoadBalancer and NodePort', async () => {
+    for (const type of ['LoadBalancer', 'NodePort']) {
+      const r = await template(
+        merge(baseValues, { service: { lb: { type } } }),
+      );
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(
+        "values don't meet the specifications of the schema",
+      );
+      expect(r.stderr).toMatch(/service\.lb\.type/);
+    }
+  });
+
+  it('the template refuses a LoadBalancer too when the schema is skipped', async () => {
+    const r = await template(
+      merge(baseValues, { service: { lb: { type: 'LoadBalancer' } } }),
+      'dev-session',
+      ['--skip-schema-validation'],
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      'service.lb.type must be ClusterIP, not "LoadBalancer"',
+    );
+  });
+
+  it('every Service is ClusterIP and the quota allows no load balancers or node ports', async () => {
+    const objs = await render(baseValues);
+    const services = find(objs, 'Service');
+    expect(services).toHaveLength(4);
+    for (const s of services) expect(s.spec.type).toBe('ClusterIP');
+    const q = one(objs, 'ResourceQuota');
+    expect(q.spec.hard['services.loadbalancers']).toBe('0');
+    expect(q.spec.hard['services.nodeports']).toBe('0');
   });
 });

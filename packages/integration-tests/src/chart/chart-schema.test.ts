@@ -217,6 +217,68 @@ const cases: Array<[string, object, RegExp]> = [
     /resources\.limits\.cpu/,
   ],
   [
+    'a LoadBalancer entry service',
+    { service: { lb: { type: 'LoadBalancer' } } },
+    /service\.lb\.type: service\.lb\.type must be one of the following: "ClusterIP"/,
+  ],
+  [
+    'a NodePort entry service',
+    { service: { lb: { type: 'NodePort' } } },
+    /service\.lb\.type/,
+  ],
+  [
+    'a gateway peer selecting every namespace',
+    { networkPolicy: { gatewayPeers: [{ namespaceSelector: {} }] } },
+    /networkPolicy\.gatewayPeers\.0\.namespaceSelector/,
+  ],
+  [
+    'a gateway peer with empty matchLabels',
+    {
+      networkPolicy: {
+        gatewayPeers: [{ namespaceSelector: { matchLabels: {} } }],
+      },
+    },
+    /networkPolicy\.gatewayPeers\.0\.namespaceSelector\.matchLabels/,
+  ],
+  [
+    'an empty gateway peer',
+    { networkPolicy: { gatewayPeers: [{}] } },
+    /networkPolicy\.gatewayPeers\.0/,
+  ],
+  [
+    'a gateway peer with an unknown key',
+    {
+      networkPolicy: {
+        gatewayPeers: [{ podSelector: {}, serviceAccount: 'backstage' }],
+      },
+    },
+    /Additional property serviceAccount is not allowed/,
+  ],
+  [
+    'a gateway peer that is not an object',
+    { networkPolicy: { gatewayPeers: ['backstage'] } },
+    /networkPolicy\.gatewayPeers\.0: Invalid type/,
+  ],
+  [
+    'a gateway ipBlock that is not a CIDR',
+    { networkPolicy: { gatewayPeers: [{ ipBlock: { cidr: 'backstage' } }] } },
+    /networkPolicy\.gatewayPeers\.0\.ipBlock\.cidr: Does not match pattern/,
+  ],
+  [
+    'an empty ingress auth annotation',
+    {
+      ingress: {
+        auth: { annotations: { 'nginx.ingress.kubernetes.io/auth-url': '' } },
+      },
+    },
+    /ingress\.auth\.annotations/,
+  ],
+  [
+    'an unknown key under ingress.auth',
+    { ingress: { auth: { none: true } } },
+    /Additional property none is not allowed/,
+  ],
+  [
     'unknown key in an env entry',
     { containers: { chat: { env: [{ name: 'A', value: 'x', extra: 1 }] } } },
     /Additional property extra is not allowed/,
@@ -248,6 +310,27 @@ describe('dev-session chart: values.schema.json', () => {
           className: 'nginx.internal',
           host: 'p1.dev.example.com',
           tls: { secretName: 'wild-tls' },
+          auth: {
+            annotations: {
+              'nginx.ingress.kubernetes.io/auth-url':
+                'https://oauth2.example.com/oauth2/auth',
+            },
+          },
+        },
+        networkPolicy: {
+          gatewayPeers: [
+            {
+              namespaceSelector: {
+                matchLabels: { 'kubernetes.io/metadata.name': 'platform' },
+              },
+              podSelector: {
+                matchExpressions: [
+                  { key: 'app.kubernetes.io/name', operator: 'Exists' },
+                ],
+              },
+            },
+            { ipBlock: { cidr: 'fd00::/8', except: ['fd00::1/128'] } },
+          ],
         },
         resources: {
           limits: { cpu: 1.5, memory: '3G' },

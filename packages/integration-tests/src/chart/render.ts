@@ -30,12 +30,35 @@ export async function withValuesFile<T>(
   }
 }
 
-/** Runs `helm template` of the chart with the values. */
-export function template(values: object, release = 'dev-session') {
+/** Runs `helm template` of the chart with the values (and extra helm arguments). */
+export function template(
+  values: object,
+  release = 'dev-session',
+  extraArgs: string[] = [],
+) {
   return withValuesFile(values, file =>
-    run(helmBin(), ['template', release, chartDir, '-n', UUID, '-f', file]),
+    run(helmBin(), [
+      'template',
+      release,
+      chartDir,
+      '-n',
+      UUID,
+      '-f',
+      file,
+      ...extraArgs,
+    ]),
   );
 }
+
+/** Authentication in front of the Ingress: the chart renders no Ingress without it. */
+export const ingressAuth = {
+  annotations: {
+    'nginx.ingress.kubernetes.io/auth-url':
+      'https://oauth2.example.com/oauth2/auth',
+    'nginx.ingress.kubernetes.io/auth-signin':
+      'https://oauth2.example.com/oauth2/start?rd=$scheme://$host$escaped_request_uri',
+  },
+};
 
 export interface K8sObject {
   apiVersion: string;

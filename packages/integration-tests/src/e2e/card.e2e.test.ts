@@ -2,15 +2,23 @@
  * End to end in a real browser: Debian's Chromium driven by playwright-core against the whole
  * app (`yarn start`) on the local cluster. Enters as guest, creates a session through the
  * "Dev session" template in the UI, opens the entity page and waits for the card to show it
- * ready with three enabled links; then makes a container crash-loop and checks the card shows
- * it. Screenshots go to test-results/ (git-ignored).
+ * ready with three enabled, signed-in links, and opens VS Code from the card: through the
+ * plugin's open route and gateway to a stand-in server on this machine (the local cluster runs
+ * no containers). Then makes a container crash-loop and checks the card shows it. Screenshots
+ * go to test-results/ (git-ignored).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
-import { clusterEnv, repoRoot } from '../index';
+import {
+  clusterEnv,
+  pointServiceAt,
+  repoRoot,
+  StandIn,
+  startStandIn,
+} from '../index';
 
 jest.setTimeout(900_000);
 
@@ -24,6 +32,7 @@ let app: ChildProcess | undefined;
 let appLog = '';
 let browser: Browser;
 let page: Page;
+let standIn: StandIn;
 
 async function waitForHttp(
   url: string,
@@ -62,6 +71,7 @@ async function api(method: string, p: string, body?: object) {
 
 beforeAll(async () => {
   const env = clusterEnv();
+  standIn = await startStandIn('vscode stand-in');
   if (!fs.existsSync(CHROMIUM))
     throw new Error(
       `Chromium not found at ${CHROMIUM}; ./dev test installs Debian's chromium`,
@@ -146,6 +156,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await standIn?.close();
   if (app?.pid) {
     try {
       process.kill(-app.pid, 'SIGTERM');
@@ -160,7 +171,7 @@ const cardState = () => page.getByTestId('session-state');
 describe('dev session card in a real browser', () => {
   const uuid = randomUUID();
 
-  it('creates a session through the "Dev session" template and shows it ready with three links', async () => {
+  it('creates a session through the "Dev session" template, shows it ready with three signed-in links and opens VS Code', async () => {
     await page.goto(`${APP}/create/templates/default/dev-session`);
     await page
       .getByLabel(/Project name/)
@@ -190,12 +201,38 @@ describe('dev session card in a real browser', () => {
         .getByRole('link', { name, exact: true });
       await link.waitFor({ timeout: 30_000 });
       expect(await link.getAttribute('target')).toBe('_blank');
-      expect(await link.getAttribute('href')).toMatch(/^http:\/\/dev-session-/);
+      // the signed-in open route, never an in-cluster address
+      expect(await link.getAttribute('href')).toBe(
+        `${BACKEND}/api/dev-sessions/projects/${uuid}/open/${
+          name === 'VS Code' ? 'vscode' : name.toLowerCase()
+        }/`,
+      );
     }
     await page.screenshot({
       path: path.join(results, 'e2e-card-ready.png'),
       fullPage: true,
     });
+
+    // one click: open route (Backstage's cookie) → the gateway's VS Code origin → the server
+    await pointServiceAt(uuid, 'dev-session-vscode', standIn);
+    const [tab] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page
+        .getByTestId('dev-session-links')
+        .getByRole('link', { name: 'VS Code', exact: true })
+        .click(),
+    ]);
+    await tab.getByText('vscode stand-in: GET /').waitFor({ timeout: 60_000 });
+    expect(new URL(tab.url()).host).toBe(`vscode--${uuid}.localhost:7008`);
+    await tab.screenshot({ path: path.join(results, 'e2e-vscode-tab.png') });
+    await tab.close();
+    // the same address without the sign-in cookie: refused
+    const stranger = await browser.newPage();
+    const res = await stranger.goto(
+      `${BACKEND}/api/dev-sessions/projects/${uuid}/open/vscode/`,
+    );
+    expect(res?.status()).toBe(401);
+    await stranger.close();
     expect(
       (await api('DELETE', `/projects/${uuid}/session?wait=true`)).status,
     ).toBe(204);

@@ -186,6 +186,7 @@ export class Replica {
           timeoutSeconds: o.helmTimeoutSeconds ?? 120,
         },
         cluster: { kubeconfig: o.cluster.kubeconfig },
+        gateway: { listen: { port: 0 } },
         jobs: {
           replicaId: o.id,
           leaseSeconds: o.leaseSeconds,

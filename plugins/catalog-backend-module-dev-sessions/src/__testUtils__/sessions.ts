@@ -10,7 +10,8 @@ export function devSession(
   extra: Partial<DevSession> = {},
 ): DevSession {
   const ep = (r: string) => ({
-    url: `http://dev-session-${r}.${uuid}.svc.cluster.local/`,
+    url: `http://localhost:7007/api/dev-sessions/projects/${uuid}/open/${r}/`,
+    internalUrl: `http://dev-session-${r}.${uuid}.svc.cluster.local:3000/`,
     path: `/${r}`,
   });
   return {

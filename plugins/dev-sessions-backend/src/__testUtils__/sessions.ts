@@ -3,6 +3,7 @@ import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common
 import { Knex } from 'knex';
 import { JobStore } from '../database/JobStore';
 import { NewSession, SessionStore } from '../database/SessionStore';
+import { SessionLinks } from '../gateway/SessionLinks';
 import { SessionEvents } from '../service/SessionEvents';
 
 /** The session store on a test database, migrated as the plugin migrates it at startup. */
@@ -22,8 +23,9 @@ export function newSession(
   projectUuid: string,
   extra: Partial<NewSession> = {},
 ): NewSession {
-  const ep = (r: string) => ({
-    url: `http://dev-session-${r}.${projectUuid}.svc.cluster.local/`,
+  const ep = (r: string, port: number) => ({
+    service: `dev-session-${r}`,
+    port,
     path: `/${r}`,
   });
   return {
@@ -35,10 +37,10 @@ export function newSession(
     chartVersion: '0.1.0',
     size: 'small',
     values: {},
-    endpoints: {
-      preview: ep('preview'),
-      chat: ep('chat'),
-      vscode: ep('vscode'),
+    targets: {
+      preview: ep('preview', 3000),
+      chat: ep('chat', 3001),
+      vscode: ep('vscode', 8080),
     },
     ...extra,
   };
@@ -63,6 +65,11 @@ export async function storeSession(
   if (state === 'deleting') await store.transition(uuid, 'deleteRequested');
 }
 
+/** The links of the test backends' plugin base URL. */
+export const testLinks = new SessionLinks(
+  'http://localhost:7007/api/dev-sessions',
+);
+
 /**
  * The session events of a cluster with a mock logger, and the changes they announced, each as
  * `describe` puts it.
@@ -72,7 +79,7 @@ export function recordedEvents<T>(
   describe: (c: DevSessionChange) => T,
 ) {
   const logger = mockServices.logger.mock();
-  const events = new SessionEvents(logger, clusterName);
+  const events = new SessionEvents(logger, clusterName, testLinks);
   const changes: T[] = [];
   events.onChange(c => changes.push(describe(c)));
   return { logger, events, changes };

@@ -4,16 +4,7 @@
  * real Helm and the local cluster. Alice (in group payments) owns a session; Bob may not read,
  * retry or delete it, nor create sessions owned by Alice's group; the admin may.
  */
-import {
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
-import permissionPlugin from '@backstage/plugin-permission-backend';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
   clusterEnv,
   helmReleases,
@@ -25,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
-import { devSessionPolicyDecision } from '../policyDecision';
+import { ownerScopedFeatures } from '../__testUtils__/ownerScoped';
 
 jest.setTimeout(300_000);
 
@@ -51,70 +42,10 @@ beforeAll(async () => {
     `#!/bin/sh\nif [ "$1" = upgrade ] && [ -f "${failMarker}" ]; then echo "Error: simulated failure" >&2; exit 1; fi\nexec "${env.helm}" "$@"\n`,
     { mode: 0o755 },
   );
-  const policy = createBackendModule({
-    pluginId: 'permission',
-    moduleId: 'test-policy',
-    register(reg) {
-      reg.registerInit({
-        deps: { policy: policyExtensionPoint },
-        async init({ policy: p }) {
-          p.setPolicy({
-            handle: async (req, user) =>
-              devSessionPolicyDecision(req, user, {
-                admins: ['group:default/platform'],
-              }) ?? {
-                result: AuthorizeResult.ALLOW,
-              },
-          });
-        },
-      });
-    },
-  });
-  // Backstage's mock auth drops the actor of on-behalf-of tokens; the real auth keeps it, and
-  // the permission backend relies on it (a "direct" user request may not ask for a resource
-  // permission without a resourceRef, which a list does). So on-behalf-of tokens of a user
-  // carry the calling plugin as the actor here, as they do in production.
-  const auth = createServiceFactory({
-    service: coreServices.auth,
-    deps: { plugin: coreServices.pluginMetadata },
-    factory: ({ plugin }) => {
-      const real = mockServices.auth({ pluginId: plugin.getId() });
-      return Object.assign(Object.create(real), {
-        async getPluginRequestToken(options: any) {
-          const principal = options.onBehalfOf?.principal;
-          if (principal?.type === 'user') {
-            return {
-              token: mockCredentials.user.token(principal.userEntityRef, {
-                actor: { subject: `plugin:${plugin.getId()}` },
-              }),
-            };
-          }
-          return real.getPluginRequestToken(options);
-        },
-      });
-    },
-  });
-  const userInfo = createServiceFactory({
-    service: coreServices.userInfo,
-    deps: {},
-    factory: () => ({
-      async getUserInfo(credentials: any) {
-        const ref = credentials.principal.userEntityRef;
-        return {
-          userEntityRef: ref,
-          ownershipEntityRefs: [ref, ...(groups[ref] ?? [])],
-        };
-      },
-    }),
-  });
   ({ server } = await startDevSessionsTestBackend({
     features: [
       devSessionsPlugin,
-      permissionPlugin,
-      policy,
-      permissionsServiceFactory,
-      userInfo,
-      auth,
+      ...ownerScopedFeatures({ groups, admins: ['group:default/platform'] }),
     ],
     config: { permission: { enabled: true } },
     devSessions: { helm: { binary: wrapper } },

@@ -65,7 +65,13 @@ describe('dev sessions on the cluster', () => {
       entityRef: `resource:default/checkout-service-${uuid}`,
       cluster: expect.any(String),
     });
-    expect(res.body.endpoints.vscode.url).toBe(
+    // people open the signed-in route; the in-cluster address is only for automation
+    expect(res.body.endpoints.vscode.url).toMatch(
+      new RegExp(
+        `^http://[^/]+/api/dev-sessions/projects/${uuid}/open/vscode/$`,
+      ),
+    );
+    expect(res.body.endpoints.vscode.internalUrl).toBe(
       `http://dev-session-vscode.${uuid}.svc.cluster.local:8080/`,
     );
 
@@ -224,8 +230,8 @@ describe('dev sessions on the cluster', () => {
       state: 'ready',
       entityRef: `resource:default/from-template-${id}`,
     });
-    expect(out.vscodeUrl).toBe(
-      `http://dev-session-vscode.${id}.svc.cluster.local:8080/`,
+    expect(out.vscodeUrl).toMatch(
+      new RegExp(`/api/dev-sessions/projects/${id}/open/vscode/$`),
     );
     expect((await releases(id)).map((r: any) => r.status)).toEqual([
       'deployed',

@@ -45,15 +45,8 @@ function chartFor(devSessions: Record<string, any> = {}) {
   return { chart: new SessionChart(settings, helm), helm, template };
 }
 
-const ingressHost = {
-  urls: { mode: 'ingress-host', host: '{projectUuid}.dev.example.com' },
-};
-const ingressPath = {
-  urls: { mode: 'ingress-path', host: '{projectUuid}.dev.example.com' },
-};
-
 describe('SessionChart', () => {
-  it('renders the chart: version, checked objects and the links of the chart-named Services', async () => {
+  it('renders the chart: version, checked objects and the targets of the chart-named Services', async () => {
     const { chart } = chartFor();
     const r = await chart.render(spec());
     expect(r.chartVersion).toBe(chartVersion);
@@ -69,26 +62,18 @@ describe('SessionChart', () => {
       ]),
     );
     expect(r.manifests).toContain(`dev-sessions.io/project-uuid: "${A}"`);
-    expect(r.endpoints).toEqual({
-      preview: {
-        url: `http://dev-session-preview.${A}.svc.cluster.local:3000/`,
-        path: '/preview',
-      },
-      chat: {
-        url: `http://dev-session-chat.${A}.svc.cluster.local:3001/`,
-        path: '/chat',
-      },
-      vscode: {
-        url: `http://dev-session-vscode.${A}.svc.cluster.local:8080/`,
-        path: '/vscode',
-      },
+    expect(r.targets).toEqual({
+      preview: { service: 'dev-session-preview', port: 3000, path: '/preview' },
+      chat: { service: 'dev-session-chat', port: 3001, path: '/chat' },
+      vscode: { service: 'dev-session-vscode', port: 8080, path: '/vscode' },
     });
     expect(r.values).toMatchObject({
       project: { uuid: A, id: 'p' },
       user: { id: 'user:default/jane' },
       size: 'large',
-      ingress: { enabled: false },
     });
+    // no Ingress unless the platform configures one (with authentication in front of it)
+    expect(r.objects.filter(o => o.startsWith('Ingress/'))).toEqual([]);
     expect(await chart.source()).toEqual({ kind: 'path', path: chartPath });
   });
 
@@ -106,7 +91,7 @@ describe('SessionChart', () => {
   ])(
     'refuses %j from the request with a 400 naming %s',
     async (values, where) => {
-      const { chart, template } = chartFor(ingressHost);
+      const { chart, template } = chartFor();
       const error = await chart.render(spec({ values })).catch(e => e);
       expect(error.name).toBe('InputError');
       expect(error.message).toMatch(
@@ -118,9 +103,8 @@ describe('SessionChart', () => {
     },
   );
 
-  it('sets project, user, size, ingress and the guardrails itself, over platform defaults and enforced values', async () => {
+  it('sets project, user, size and the guardrails itself, over platform defaults and enforced values', async () => {
     const { chart } = chartFor({
-      ...ingressHost,
       defaultValues: {
         project: { uuid: B, id: 'platform' },
         user: { id: 'platform' },
@@ -138,20 +122,10 @@ describe('SessionChart', () => {
       project: { uuid: A, id: 'p' },
       user: { id: 'user:default/jane' },
       size: 'large',
-      ingress: {
-        enabled: true,
-        mode: 'host',
-        host: `${A}.dev.example.com`,
-        className: 'nginx',
-      },
+      ingress: { enabled: false, className: 'nginx' },
       networkPolicy: { enabled: true, egress: { internet: false } },
       quota: { enabled: true },
       limitRange: { enabled: true },
-    });
-    expect((await chartFor(ingressPath).chart.values(spec())).ingress).toEqual({
-      enabled: true,
-      mode: 'path',
-      host: `${A}.dev.example.com`,
     });
   });
 
@@ -239,28 +213,19 @@ describe('SessionChart', () => {
     );
   });
 
-  it('takes the names from the chart: fullnameOverride in defaultValues changes the links', async () => {
+  it('takes the names from the chart: fullnameOverride in defaultValues changes the targets', async () => {
     const { chart } = chartFor({ defaultValues: { fullnameOverride: 'ws' } });
     const r = await chart.render(spec());
     expect(r.objects).toContain('Service/ws-preview');
     expect(r.objects).not.toContain('Service/dev-session-preview');
-    expect(r.endpoints).toEqual({
-      preview: {
-        url: `http://ws-preview.${A}.svc.cluster.local:3000/`,
-        path: '/preview',
-      },
-      chat: {
-        url: `http://ws-chat.${A}.svc.cluster.local:3001/`,
-        path: '/chat',
-      },
-      vscode: {
-        url: `http://ws-vscode.${A}.svc.cluster.local:8080/`,
-        path: '/vscode',
-      },
+    expect(r.targets).toEqual({
+      preview: { service: 'ws-preview', port: 3000, path: '/preview' },
+      chat: { service: 'ws-chat', port: 3001, path: '/chat' },
+      vscode: { service: 'ws-vscode', port: 8080, path: '/vscode' },
     });
   });
 
-  it('takes ports and paths from the chart: custom ones in defaultValues show up in the links', async () => {
+  it('takes ports and paths from the chart: custom ones in defaultValues show up in the targets', async () => {
     const defaultValues = {
       service: {
         preview: { port: 4000, path: '/app' },
@@ -268,45 +233,17 @@ describe('SessionChart', () => {
       },
     };
     const r = await chartFor({ defaultValues }).chart.render(spec());
-    expect(r.endpoints.preview).toEqual({
-      url: `http://dev-session-preview.${A}.svc.cluster.local:4000/`,
+    expect(r.targets.preview).toEqual({
+      service: 'dev-session-preview',
+      port: 4000,
       path: '/app',
     });
-    expect(r.endpoints.vscode).toEqual({
-      url: `http://dev-session-vscode.${A}.svc.cluster.local:9090/`,
+    expect(r.targets.vscode).toEqual({
+      service: 'dev-session-vscode',
+      port: 9090,
       path: '/code',
     });
-    expect(r.endpoints.chat.url).toBe(
-      `http://dev-session-chat.${A}.svc.cluster.local:3001/`,
-    );
-    const viaIngress = await chartFor({
-      ...ingressPath,
-      defaultValues,
-    }).chart.render(spec());
-    expect(viaIngress.endpoints.preview).toEqual({
-      url: `https://${A}.dev.example.com/app`,
-      path: '/app',
-    });
-    expect(viaIngress.endpoints.chat.url).toBe(
-      `https://${A}.dev.example.com/chat`,
-    );
-  });
-
-  it('reads the links of the ingress modes from the rendered Ingress', async () => {
-    const host = await chartFor({
-      ...ingressHost,
-      urls: { ...ingressHost.urls, scheme: 'http' },
-      defaultValues: { fullnameOverride: 'ws' },
-    }).chart.render(spec());
-    expect(host.objects).toContain('Ingress/ws');
-    expect(host.endpoints).toEqual({
-      preview: {
-        url: `http://preview.${A}.dev.example.com/`,
-        path: '/preview',
-      },
-      chat: { url: `http://chat.${A}.dev.example.com/`, path: '/chat' },
-      vscode: { url: `http://vscode.${A}.dev.example.com/`, path: '/vscode' },
-    });
+    expect(r.targets.chat.port).toBe(3001);
   });
 
   it('refuses what the manifest check refuses, naming the object', async () => {
@@ -341,7 +278,7 @@ describe('SessionChart', () => {
     await expect(chart.render(spec())).rejects.toThrow(
       'helm pull exited with 1: not found',
     );
-    expect((await chart.render(spec())).endpoints.chat.path).toBe('/chat');
+    expect((await chart.render(spec())).targets.chat.path).toBe('/chat');
     await chart.values(spec());
     expect(await chart.source()).toEqual({ kind: 'path', path: chartPath });
     expect(pull).toHaveBeenCalledTimes(2);

@@ -1,16 +1,12 @@
 import { InputError } from '@backstage/errors';
-import {
-  DevSessionEndpoint,
-  DevSessionRole,
-  DevSessionSpec,
-} from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionSpec } from '@internal/backstage-plugin-dev-sessions-common';
 import Ajv, { ValidateFunction } from 'ajv';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DevSessionsSettings } from '../config/settings';
 import { ChartSource, Helm } from '../helm/Helm';
-import { endpointsFromManifest } from './endpoints';
+import { SessionTargets, targetsFromManifest } from './endpoints';
 import { parseManifest } from './manifest';
 import { mergeValues } from './mergeValues';
 
@@ -28,7 +24,8 @@ export interface RenderedSession {
   manifests: string;
   /** The objects, as `Kind/name`. */
   objects: string[];
-  endpoints: Record<DevSessionRole, DevSessionEndpoint>;
+  /** Where the gateway reaches each role. */
+  targets: SessionTargets;
   chartVersion: string;
 }
 
@@ -87,11 +84,11 @@ export class SessionChart {
   /**
    * Chart values for a request: platform defaults < the user's values (only the paths the
    * policy allows) < enforced platform values < what dev-sessions sets itself (project, owner,
-   * size, ingress and the namespace guardrails). Throws a 400 naming the value path when the
+   * size and the namespace guardrails). Throws a 400 naming the value path when the
    * user's values break the policy, the chart's schema or the caps.
    */
   async values(spec: DevSessionSpec): Promise<Record<string, unknown>> {
-    const { urls, policy } = this.settings;
+    const { policy } = this.settings;
     const chart = await this.load();
     policy.checkUserValues(spec.values);
     const fixed: Record<string, unknown> = {
@@ -102,14 +99,6 @@ export class SessionChart {
       networkPolicy: { enabled: true },
       quota: { enabled: true },
       limitRange: { enabled: true },
-      ingress:
-        urls.mode === 'service'
-          ? { enabled: false }
-          : {
-              enabled: true,
-              mode: urls.mode === 'ingress-host' ? 'host' : 'path',
-              host: urls.host!.replace('{projectUuid}', spec.projectUuid),
-            },
     };
     const values = mergeValues(
       this.settings.defaultValues,
@@ -160,7 +149,7 @@ export class SessionChart {
       values,
       manifests,
       objects,
-      endpoints: endpointsFromManifest(parsed, namespace, this.settings.urls),
+      targets: targetsFromManifest(parsed),
       chartVersion: chart.version,
     };
   }

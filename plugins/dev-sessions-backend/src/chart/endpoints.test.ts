@@ -1,9 +1,7 @@
-import { UrlSettings } from '../config/settings';
-import { endpointsFromManifest } from './endpoints';
+import { internalUrl, storedTarget, targetsFromManifest } from './endpoints';
 import { KubeObject } from './manifest';
 
 const NS = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
-const HOST = `${NS}.dev.example.com`;
 
 function service(
   name: string,
@@ -26,156 +24,58 @@ const roleServices = [
   service('ws-vscode', { role: 'vscode', path: '/vscode', port: 8080 }),
 ];
 
-function ingress(
-  rules: Array<{ host?: string; paths: Array<[string, string]> }>,
-): KubeObject {
-  return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: { name: 'ws' },
-    spec: {
-      rules: rules.map(r => ({
-        host: r.host,
-        http: {
-          paths: r.paths.map(([path, svc]) => ({
-            path,
-            pathType: 'Prefix',
-            backend: { service: { name: svc, port: { name: 'http' } } },
-          })),
-        },
-      })),
-    },
-  };
-}
-
-const pathIngress = ingress([
-  {
-    host: HOST,
-    paths: [
-      ['/preview', 'ws-preview'],
-      ['/chat', 'ws-chat'],
-      ['/vscode', 'ws-vscode'],
-    ],
-  },
-]);
-
-const hostIngress = ingress(
-  ['preview', 'chat', 'vscode'].map(role => ({
-    host: `${role}.${HOST}`,
-    paths: [['/', `ws-${role}`] as [string, string]],
-  })),
-);
-
-describe('endpointsFromManifest', () => {
-  const serviceMode: UrlSettings = { mode: 'service', scheme: 'https' };
-
-  it('service mode: the in-cluster address of each annotated Service, with its first port', () => {
-    expect(endpointsFromManifest(roleServices, NS, serviceMode)).toEqual({
-      preview: {
-        url: `http://ws-preview.${NS}.svc.cluster.local:3000/`,
-        path: '/preview',
-      },
-      chat: {
-        url: `http://ws-chat.${NS}.svc.cluster.local:3001/`,
-        path: '/chat',
-      },
-      vscode: {
-        url: `http://ws-vscode.${NS}.svc.cluster.local:8080/`,
-        path: '/vscode',
-      },
+describe('targetsFromManifest', () => {
+  it('takes each annotated Service by name with its first port and path', () => {
+    expect(targetsFromManifest(roleServices)).toEqual({
+      preview: { service: 'ws-preview', port: 3000, path: '/preview' },
+      chat: { service: 'ws-chat', port: 3001, path: '/chat' },
+      vscode: { service: 'ws-vscode', port: 8080, path: '/vscode' },
     });
   });
 
-  it('service mode ignores Ingresses even when the chart rendered one', () => {
-    expect(
-      endpointsFromManifest([...roleServices, pathIngress], NS, serviceMode)
-        .preview.url,
-    ).toBe(`http://ws-preview.${NS}.svc.cluster.local:3000/`);
-  });
-
-  it('ingress-path: the host and path of the Ingress rule pointing at the Service', () => {
-    const urls: UrlSettings = {
-      mode: 'ingress-path',
-      host: '{projectUuid}.dev.example.com',
-      scheme: 'https',
-    };
-    expect(
-      endpointsFromManifest([pathIngress, ...roleServices], NS, urls),
-    ).toEqual({
-      preview: { url: `https://${HOST}/preview`, path: '/preview' },
-      chat: { url: `https://${HOST}/chat`, path: '/chat' },
-      vscode: { url: `https://${HOST}/vscode`, path: '/vscode' },
-    });
-    expect(
-      endpointsFromManifest([...roleServices, pathIngress], NS, {
-        ...urls,
-        scheme: 'http',
-      }).chat.url,
-    ).toBe(`http://${HOST}/chat`);
-  });
-
-  it('ingress-host: one host per role', () => {
-    const urls: UrlSettings = {
-      mode: 'ingress-host',
-      host: '{projectUuid}.dev.example.com',
-      scheme: 'https',
-    };
-    expect(
-      endpointsFromManifest([...roleServices, hostIngress], NS, urls),
-    ).toEqual({
-      preview: { url: `https://preview.${HOST}/`, path: '/preview' },
-      chat: { url: `https://chat.${HOST}/`, path: '/chat' },
-      vscode: { url: `https://vscode.${HOST}/`, path: '/vscode' },
-    });
-  });
-
-  it('falls back to the in-cluster address for a Service no host rule points at', () => {
-    const urls: UrlSettings = {
-      mode: 'ingress-path',
-      host: '{projectUuid}.x',
-      scheme: 'https',
-    };
-    const partial = ingress([
-      { host: HOST, paths: [['/preview', 'ws-preview']] },
-    ]);
-    const hostless = ingress([{ paths: [['/chat', 'ws-chat']] }]);
-    const eps = endpointsFromManifest(
-      [...roleServices, partial, hostless],
-      NS,
-      urls,
-    );
-    expect(eps.preview.url).toBe(`https://${HOST}/preview`);
-    expect(eps.chat.url).toBe(`http://ws-chat.${NS}.svc.cluster.local:3001/`);
-    expect(eps.vscode.url).toBe(
-      `http://ws-vscode.${NS}.svc.cluster.local:8080/`,
-    );
-  });
-
-  it('ignores a Service without the role annotation (the -lb entry service) and other kinds', () => {
-    const lb = service('ws-lb', { port: 80 });
+  it('ignores a Service without the role annotation (the -lb entry service), unknown roles, other kinds and Services without a port', () => {
     const annotatedPod: KubeObject = {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'p', annotations: { 'dev-sessions.io/role': 'chat' } },
     };
-    const eps = endpointsFromManifest(
-      [lb, annotatedPod, roleServices[0]],
-      NS,
-      serviceMode,
-    );
-    expect(Object.keys(eps)).toEqual(['preview']);
-    expect(JSON.stringify(eps)).not.toContain('ws-lb');
+    const targets = targetsFromManifest([
+      service('ws-lb', { port: 80 }),
+      service('shell', { role: 'shell', port: 22 }),
+      service('portless', { role: 'vscode' }),
+      annotatedPod,
+      roleServices[0],
+    ]);
+    expect(Object.keys(targets)).toEqual(['preview']);
   });
 
-  it('defaults the path to /<role> and leaves out a missing port', () => {
+  it('defaults the path to /<role>', () => {
     expect(
-      endpointsFromManifest(
-        [service('app', { role: 'preview' })],
-        NS,
-        serviceMode,
-      ),
-    ).toEqual({
-      preview: { url: `http://app.${NS}.svc.cluster.local/`, path: '/preview' },
-    });
+      targetsFromManifest([service('app', { role: 'preview', port: 80 })]),
+    ).toEqual({ preview: { service: 'app', port: 80, path: '/preview' } });
+  });
+});
+
+describe('internalUrl and storedTarget', () => {
+  it('gives the in-cluster address of a target', () => {
+    expect(
+      internalUrl(NS, { service: 'ws-chat', port: 3001, path: '/chat' }),
+    ).toBe(`http://ws-chat.${NS}.svc.cluster.local:3001/`);
+  });
+
+  it('reads targets as stored, and rows stored with the in-cluster URL before', () => {
+    const t = { service: 'ws-chat', port: 3001, path: '/chat' };
+    expect(storedTarget(t)).toEqual(t);
+    expect(
+      storedTarget({
+        url: `http://ws-chat.${NS}.svc.cluster.local:3001/`,
+        path: '/chat',
+      }),
+    ).toEqual(t);
+    // an ingress link of the old ingress modes names no Service: no target
+    expect(
+      storedTarget({ url: `https://${NS}.dev.example.com/chat`, path: '/c' }),
+    ).toBeUndefined();
+    expect(storedTarget(undefined)).toBeUndefined();
   });
 });

@@ -1,62 +1,61 @@
 import {
   ANNOTATION_DEV_SESSION_PATH,
   ANNOTATION_DEV_SESSION_ROLE,
-  DevSessionEndpoint,
+  DEV_SESSION_ROLES,
   DevSessionRole,
 } from '@internal/backstage-plugin-dev-sessions-common';
-import { UrlSettings } from '../config/settings';
 import { KubeObject } from './manifest';
 
-type Endpoints = Record<DevSessionRole, DevSessionEndpoint>;
-
-interface IngressPath {
-  host?: string;
+/** Where the gateway reaches one role: the role's Service (by name and port) in the namespace. */
+export interface SessionTarget {
+  service: string;
+  port: number;
+  /** The role's path as the chart names it (informational). */
   path: string;
 }
 
-/** Where each Service is reached through the rendered Ingresses (host and path). */
-function ingressPaths(objects: KubeObject[]): Map<string, IngressPath> {
-  const out = new Map<string, IngressPath>();
-  for (const o of objects) {
-    if (o.kind !== 'Ingress') continue;
-    for (const rule of o.spec?.rules ?? []) {
-      for (const p of rule.http?.paths ?? []) {
-        const service = p.backend?.service?.name;
-        if (typeof service === 'string' && !out.has(service))
-          out.set(service, { host: rule.host, path: p.path ?? '/' });
-      }
-    }
-  }
-  return out;
-}
+export type SessionTargets = Record<DevSessionRole, SessionTarget>;
 
 /**
- * The session's links, read from what the chart rendered: every Service annotated with
- * `dev-sessions.io/role` is one role; its name and first port give the in-cluster address, and
- * an Ingress rule pointing at it gives the public one. So `fullnameOverride`, another chart
- * (`chart.ref`) or other ports need no code here.
+ * The session's roles, read from what the chart rendered: every Service annotated with
+ * `dev-sessions.io/role` is one role, reached at its name and first port. So
+ * `fullnameOverride`, another chart (`chart.ref`) or other ports need no code here.
  */
-export function endpointsFromManifest(
-  objects: KubeObject[],
-  namespace: string,
-  urls: UrlSettings,
-): Endpoints {
-  const viaIngress = ingressPaths(objects);
-  const out: Record<string, DevSessionEndpoint> = {};
+export function targetsFromManifest(objects: KubeObject[]): SessionTargets {
+  const out: Partial<SessionTargets> = {};
   for (const o of objects) {
     const role = o.metadata?.annotations?.[ANNOTATION_DEV_SESSION_ROLE];
     const name = o.metadata?.name;
-    if (o.kind !== 'Service' || !role || !name) continue;
+    const port = o.spec?.ports?.[0]?.port;
+    if (o.kind !== 'Service' || !role || !name || typeof port !== 'number')
+      continue;
+    if (!(DEV_SESSION_ROLES as readonly string[]).includes(role)) continue;
     const path =
       o.metadata?.annotations?.[ANNOTATION_DEV_SESSION_PATH] ?? `/${role}`;
-    const port = o.spec?.ports?.[0]?.port;
-    const ingress = urls.mode === 'service' ? undefined : viaIngress.get(name);
-    const url = ingress?.host
-      ? `${urls.scheme}://${ingress.host}${ingress.path}`
-      : `http://${name}.${namespace}.svc.cluster.local${
-          port ? `:${port}` : ''
-        }/`;
-    out[role] = { url, path };
+    out[role as DevSessionRole] = { service: name, port, path };
   }
-  return out as Endpoints;
+  return out as SessionTargets;
+}
+
+/** The in-cluster address of a role's Service. */
+export function internalUrl(namespace: string, t: SessionTarget): string {
+  return `http://${t.service}.${namespace}.svc.cluster.local:${t.port}/`;
+}
+
+/**
+ * A target stored before targets were kept by name (`{ url, path }` with the in-cluster URL):
+ * read back into a target, so older rows keep working.
+ */
+export function storedTarget(raw: any): SessionTarget | undefined {
+  if (typeof raw?.service === 'string' && typeof raw?.port === 'number')
+    return { service: raw.service, port: raw.port, path: String(raw.path) };
+  const m =
+    typeof raw?.url === 'string'
+      ? /^http:\/\/([a-z0-9-]+)\.[a-z0-9-]+\.svc\.cluster\.local:(\d+)\//.exec(
+          raw.url,
+        )
+      : null;
+  return m
+    ? { service: m[1], port: Number(m[2]), path: String(raw.path) }
+    : undefined;
 }

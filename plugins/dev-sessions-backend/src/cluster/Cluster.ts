@@ -6,6 +6,7 @@ import { isApiException } from './apiCall';
 import { ClusterTarget } from './ClusterTarget';
 import { assertNamespaceOurs, notOursReason } from './ownership';
 import { PodSnapshot, toPodSnapshot } from './podSnapshot';
+import { readyUpstreams, Upstream } from './serviceEndpoints';
 import { ensureSessionNamespace, NamespaceApis } from './sessionNamespace';
 
 /** Kubernetes operations of the sessions service. Errors reaching the cluster become 503s. */
@@ -13,6 +14,7 @@ export class Cluster {
   private readonly core: k8s.CoreV1Api;
   private readonly rbac: k8s.RbacAuthorizationV1Api;
   private readonly authz: k8s.AuthorizationV1Api;
+  private readonly discovery: k8s.DiscoveryV1Api;
 
   constructor(
     readonly target: ClusterTarget,
@@ -21,6 +23,7 @@ export class Cluster {
     this.core = target.kc.makeApiClient(k8s.CoreV1Api);
     this.rbac = target.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     this.authz = target.kc.makeApiClient(k8s.AuthorizationV1Api);
+    this.discovery = target.kc.makeApiClient(k8s.DiscoveryV1Api);
   }
 
   get name() {
@@ -198,5 +201,29 @@ export class Cluster {
       this.core.listNamespacedEvent({ namespace }),
     );
     return toPodSnapshot(pods.items, events.items);
+  }
+
+  /** Where a Service port is served now (its ready endpoints); empty when nothing is ready. */
+  async upstreams(
+    namespace: string,
+    service: string,
+    port: number,
+  ): Promise<Upstream[]> {
+    let svc: k8s.V1Service;
+    try {
+      svc = await this.call(() =>
+        this.core.readNamespacedService({ namespace, name: service }),
+      );
+    } catch (e) {
+      if (isApiException(e) && e.code === 404) return [];
+      throw e;
+    }
+    const slices = await this.call(() =>
+      this.discovery.listNamespacedEndpointSlice({
+        namespace,
+        labelSelector: `kubernetes.io/service-name=${service}`,
+      }),
+    );
+    return readyUpstreams(svc, port, slices.items);
   }
 }

@@ -61,66 +61,52 @@ describe('readSettings', () => {
     });
   });
 
-  describe('urls', () => {
-    it('defaults to service mode over https', () => {
-      expect(read({ chart }).urls).toEqual({
-        mode: 'service',
-        host: undefined,
-        scheme: 'https',
+  describe('gateway', () => {
+    it('defaults to port 7008 with the origin known once it listens, and 8-hour sign-ins', () => {
+      expect(read({ chart }).gateway).toEqual({
+        origin: undefined,
+        listen: { host: undefined, port: 7008 },
+        cookieTtlMs: 8 * 3600_000,
       });
     });
 
-    it('reads the ingress modes with a host holding {projectUuid}', () => {
-      for (const mode of ['ingress-path', 'ingress-host']) {
-        expect(
-          read({
-            chart,
-            urls: {
-              mode,
-              host: '{projectUuid}.dev.example.com',
-              scheme: 'http',
-            },
-          }).urls,
-        ).toEqual({
-          mode,
-          host: '{projectUuid}.dev.example.com',
-          scheme: 'http',
-        });
-      }
+    it('reads an origin pattern with {role} and {projectUuid} in the host', () => {
+      const g = read({
+        chart,
+        gateway: {
+          origin: 'https://{role}--{projectUuid}.sessions.example.com/',
+          listen: { host: '0.0.0.0', port: 0 },
+          cookieTtlMinutes: 60,
+        },
+      }).gateway;
+      expect(g).toEqual({
+        origin: 'https://{role}--{projectUuid}.sessions.example.com',
+        listen: { host: '0.0.0.0', port: 0 },
+        cookieTtlMs: 3600_000,
+      });
     });
 
-    it('refuses an unknown mode', () => {
-      expect(() => read({ chart, urls: { mode: 'nodeport' } })).toThrow(
-        'devSessions.urls.mode must be service, ingress-path or ingress-host, not "nodeport"',
-      );
-    });
+    it.each([
+      'https://sessions.example.com',
+      'https://{projectUuid}.sessions.example.com',
+      'https://sessions.example.com/{role}/{projectUuid}',
+      'ftp://{role}--{projectUuid}.example.com',
+      'https://{role}--{projectUuid}.example.com/path',
+    ])(
+      'refuses the origin %s: every role of every session needs its own origin',
+      origin => {
+        expect(() => read({ chart, gateway: { origin } })).toThrow(
+          /devSessions\.gateway\.origin must be an http\(s\) origin whose host holds \{role\} and \{projectUuid\} once each/,
+        );
+      },
+    );
 
-    it('requires a host in the ingress modes', () => {
-      expect(() => read({ chart, urls: { mode: 'ingress-path' } })).toThrow(
-        'devSessions.urls.host is required with urls.mode ingress-path',
-      );
-      expect(() => read({ chart, urls: { mode: 'ingress-host' } })).toThrow(
-        'devSessions.urls.host is required with urls.mode ingress-host',
-      );
-    });
-
-    it('requires {projectUuid} in the host, in every mode', () => {
+    it('refuses a bad port and the old urls block, naming the key', () => {
       expect(() =>
-        read({
-          chart,
-          urls: { mode: 'ingress-host', host: 'dev.example.com' },
-        }),
-      ).toThrow(
-        /devSessions\.urls\.host must contain \{projectUuid\}.*"dev\.example\.com"/,
-      );
-      expect(() =>
-        read({ chart, urls: { mode: 'service', host: 'dev.example.com' } }),
-      ).toThrow(/devSessions\.urls\.host must contain \{projectUuid\}/);
-    });
-
-    it('accepts only http and https', () => {
-      expect(() => read({ chart, urls: { scheme: 'ftp' } })).toThrow(
-        'devSessions.urls.scheme must be http or https',
+        read({ chart, gateway: { listen: { port: 70000 } } }),
+      ).toThrow('devSessions.gateway.listen.port must be a port number');
+      expect(() => read({ chart, urls: { mode: 'service' } })).toThrow(
+        /devSessions\.urls is gone: links always go through the signed-in gateway/,
       );
     });
   });

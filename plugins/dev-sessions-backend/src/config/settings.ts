@@ -10,12 +10,17 @@ import { DEFAULT_ALLOWED_KINDS, ManifestCheck } from '../chart/ManifestCheck';
 import { ValuesPolicy } from '../chart/ValuesPolicy';
 import { randomBytes } from 'node:crypto';
 
-/** How session links are built (devSessions.urls). */
-export interface UrlSettings {
-  mode: 'service' | 'ingress-path' | 'ingress-host';
-  /** Host with `{projectUuid}`, for the ingress modes. */
-  host?: string;
-  scheme: 'http' | 'https';
+/** The signed-in gateway to the sessions' servers (devSessions.gateway). */
+export interface GatewaySettings {
+  /**
+   * The origin of each role of each session, with `{role}` and `{projectUuid}` in its host, e.g.
+   * `https://{role}--{projectUuid}.sessions.example.com`. Undefined: the default,
+   * `http://{role}--{projectUuid}.localhost:<listen port>`, known once the gateway listens.
+   */
+  origin?: string;
+  listen: { host?: string; port: number };
+  /** How long a sign-in on a session's origin lasts (the browser re-checks through Backstage after). */
+  cookieTtlMs: number;
 }
 
 /** The durable jobs (devSessions.jobs). */
@@ -38,7 +43,7 @@ export interface DevSessionsSettings {
   timeoutSeconds: number;
   defaultValues: Record<string, unknown>;
   defaultSize: DevSessionSize;
-  urls: UrlSettings;
+  gateway: GatewaySettings;
   /** What users may set in chart values, and the caps (devSessions.values). */
   policy: ValuesPolicy;
   /** The check of every rendered manifest before it is installed. */
@@ -70,26 +75,37 @@ function readChart(c: Config | undefined): ChartSource {
   return { kind: 'path', path: path.resolve(dir) };
 }
 
-function readUrls(c: Config | undefined): UrlSettings {
-  const mode = (c?.getOptionalString('urls.mode') ??
-    'service') as UrlSettings['mode'];
-  if (!['service', 'ingress-path', 'ingress-host'].includes(mode)) {
+/** Checks an origin pattern: one `{role}` and one `{projectUuid}` in the host, nothing after it. */
+export function checkOriginPattern(origin: string): void {
+  const m = /^(https?):\/\/([^/:]+)(:\d+)?\/?$/.exec(origin);
+  const host = m?.[2] ?? '';
+  if (
+    !m ||
+    host.split('{role}').length !== 2 ||
+    host.split('{projectUuid}').length !== 2
+  ) {
     throw new Error(
-      `devSessions.urls.mode must be service, ingress-path or ingress-host, not "${mode}"`,
+      `devSessions.gateway.origin must be an http(s) origin whose host holds {role} and {projectUuid} once each (so every role of every session is its own origin), for example https://{role}--{projectUuid}.sessions.example.com; not "${origin}"`,
     );
   }
-  const host = c?.getOptionalString('urls.host');
-  if (mode !== 'service' && !host)
-    throw new Error(`devSessions.urls.host is required with urls.mode ${mode}`);
-  if (host !== undefined && !host.includes('{projectUuid}')) {
+}
+
+function readGateway(c: Config | undefined): GatewaySettings {
+  if (c?.has('urls')) {
     throw new Error(
-      `devSessions.urls.host must contain {projectUuid} so that every session gets its own host, not "${host}"`,
+      'devSessions.urls is gone: links always go through the signed-in gateway; configure devSessions.gateway instead',
     );
   }
-  const scheme = c?.getOptionalString('urls.scheme') ?? 'https';
-  if (scheme !== 'http' && scheme !== 'https')
-    throw new Error(`devSessions.urls.scheme must be http or https`);
-  return { mode, host, scheme };
+  const origin = c?.getOptionalString('gateway.origin');
+  if (origin !== undefined) checkOriginPattern(origin);
+  const port = c?.getOptionalNumber('gateway.listen.port') ?? 7008;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error('devSessions.gateway.listen.port must be a port number');
+  return {
+    origin: origin?.replace(/\/$/, ''),
+    listen: { host: c?.getOptionalString('gateway.listen.host'), port },
+    cookieTtlMs: positive(c, 'gateway.cookieTtlMinutes', 480) * 60_000,
+  };
 }
 
 function positive(c: Config | undefined, key: string, fallback: number) {
@@ -139,7 +155,7 @@ export function readSettings(config: Config): DevSessionsSettings {
     defaultValues:
       (c?.getOptional('defaultValues') as Record<string, unknown>) ?? {},
     defaultSize: readDefaultSize(c),
-    urls: readUrls(c),
+    gateway: readGateway(c),
     policy: ValuesPolicy.fromConfig(c),
     manifestCheck: new ManifestCheck(
       c?.getOptionalStringArray('chart.allowedKinds') ?? DEFAULT_ALLOWED_KINDS,

@@ -41,11 +41,8 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
       component: 'component:default/checkout',
       size: 'small',
       values: { storage: { history: { enabled: true } } },
-      endpoints: {
-        vscode: {
-          url: `http://dev-session-vscode.${uuid}.svc.cluster.local/`,
-          path: '/vscode',
-        },
+      targets: {
+        vscode: { service: 'dev-session-vscode', port: 8080, path: '/vscode' },
       },
     });
     expect(s!.lastError).toBeUndefined();

@@ -3,14 +3,14 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
+  DEV_SESSION_ROLES,
   DevSession,
-  DevSessionEndpoint,
-  DevSessionRole,
   DevSessionSize,
   DevSessionSpec,
   DevSessionState,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
+import { SessionTargets, storedTarget } from '../chart/endpoints';
 import {
   INITIAL_STATE,
   TRANSITIONS,
@@ -36,9 +36,13 @@ type Row = {
   updated_at: string;
 };
 
-/** A stored session plus the values it was created with. */
-export type StoredSession = Omit<DevSession, 'entityRef' | 'cluster'> & {
+/** A stored session plus the values it was created with and where its roles are reached. */
+export type StoredSession = Omit<
+  DevSession,
+  'entityRef' | 'cluster' | 'endpoints'
+> & {
   values: Record<string, unknown>;
+  targets: SessionTargets;
 };
 
 /** What a new session is stored with. */
@@ -59,6 +63,16 @@ export function specOf(s: StoredSession): DevSessionSpec {
   };
 }
 
+function readTargets(json: string | null): SessionTargets {
+  const raw = JSON.parse(json ?? '{}');
+  const out: Partial<SessionTargets> = {};
+  for (const role of DEV_SESSION_ROLES) {
+    const t = storedTarget(raw[role]);
+    if (t) out[role] = t;
+  }
+  return out as SessionTargets;
+}
+
 function toSession(r: Row): StoredSession {
   return {
     projectUuid: r.project_uuid,
@@ -72,10 +86,7 @@ function toSession(r: Row): StoredSession {
     state: r.state as DevSessionState,
     lastError: r.last_error ?? undefined,
     values: JSON.parse(r.values_json),
-    endpoints: JSON.parse(r.endpoints_json ?? '{}') as Record<
-      DevSessionRole,
-      DevSessionEndpoint
-    >,
+    targets: readTargets(r.endpoints_json),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -134,7 +145,7 @@ export class SessionStore {
       state: INITIAL_STATE,
       last_error: null,
       values_json: JSON.stringify(s.values),
-      endpoints_json: JSON.stringify(s.endpoints),
+      endpoints_json: JSON.stringify(s.targets),
       created_at: now,
       updated_at: now,
     };

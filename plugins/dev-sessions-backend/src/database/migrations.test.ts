@@ -37,6 +37,7 @@ async function atComponentRef(knex: Knex) {
   const [, pending] = await knex.migrate.list(migrations);
   expect(pending.map((m: { file: string }) => m.file)).toEqual([
     '20261126000000_endpoints_json_and_jobs.js',
+    '20261126100000_gateway_tokens.js',
   ]);
 }
 
@@ -90,19 +91,14 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       state: 'ready',
       lastError: undefined,
       values: { containers: { preview: { env: [] } } },
-      endpoints: {
+      // in-cluster links become targets; an old ingress link names no Service, so no target
+      targets: {
         preview: {
-          url: `http://dev-session-preview.${A}.svc.cluster.local:3000/`,
+          service: 'dev-session-preview',
+          port: 3000,
           path: '/preview',
         },
-        chat: {
-          url: `http://dev-session-chat.${A}.svc.cluster.local:3000/`,
-          path: '/chat',
-        },
-        vscode: {
-          url: `https://vscode.${A}.dev.example.com/`,
-          path: '/vscode',
-        },
+        chat: { service: 'dev-session-chat', port: 3000, path: '/chat' },
       },
       createdAt: '2026-11-24T10:00:00.000Z',
       updatedAt: '2026-11-24T11:00:00.000Z',
@@ -111,7 +107,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       state: 'failed',
       lastError: 'helm: boom',
       component: undefined,
-      endpoints: { chat: { path: '/chat' } },
+      targets: { chat: { path: '/chat' } },
     });
     // the old columns are gone, the jobs table is there and works
     const columns = Object.keys(await knex('dev_sessions').columnInfo());
@@ -133,6 +129,11 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await atComponentRef(knex);
     await knex('dev_sessions').insert(oldRow(A, 'ready', null));
     await knex.migrate.latest(migrations);
+    await knex.migrate.down(migrations);
+    expect(await knex.schema.hasTable('dev_session_gateway_tokens')).toBe(
+      false,
+    );
+    expect(await knex.schema.hasTable('dev_session_jobs')).toBe(true);
     await knex.migrate.down(migrations);
     expect(await knex.schema.hasTable('dev_session_jobs')).toBe(false);
     const row = await knex('dev_sessions').where({ project_uuid: A }).first();

@@ -27,9 +27,9 @@ const owned = (projectUuid: string, owner: string): DevSession => ({
   size: 'small',
   state: 'ready',
   endpoints: {
-    preview: { url: 'u', path: '/preview' },
-    chat: { url: 'u', path: '/chat' },
-    vscode: { url: 'u', path: '/vscode' },
+    preview: { url: 'u', internalUrl: 'i', path: '/preview' },
+    chat: { url: 'u', internalUrl: 'i', path: '/chat' },
+    vscode: { url: 'u', internalUrl: 'i', path: '/vscode' },
   },
   entityRef: `resource:default/${projectUuid}`,
   cluster: 'test',

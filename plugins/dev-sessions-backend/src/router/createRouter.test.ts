@@ -55,6 +55,7 @@ const session = (uuid: string) => `/projects/${uuid}/session`;
 function makeSession(spec: DevSessionSpec): DevSession {
   const endpoint = (role: string) => ({
     url: `http://${spec.projectUuid}.example.test/${role}`,
+    internalUrl: `http://dev-session-${role}.${spec.projectUuid}.svc.cluster.local:3000/`,
     path: `/${role}`,
   });
   return {

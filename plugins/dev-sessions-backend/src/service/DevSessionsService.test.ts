@@ -117,7 +117,8 @@ describe('DevSessionsService', () => {
         entityRef: expect.stringContaining(A),
         endpoints: {
           chat: {
-            url: `http://dev-session-chat.${A}.svc.cluster.local:3001/`,
+            url: `http://localhost:7007/api/dev-sessions/projects/${A}/open/chat/`,
+            internalUrl: `http://dev-session-chat.${A}.svc.cluster.local:3001/`,
             path: '/chat',
           },
         },

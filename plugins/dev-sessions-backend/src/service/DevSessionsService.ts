@@ -9,12 +9,12 @@ import {
   DevSessionSize,
   DevSessionSpec,
   DevSessionStatus,
-  devSessionEntityRef,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
 import { RenderedSession, SessionChart } from '../chart/SessionChart';
 import { Cluster } from '../cluster/Cluster';
 import { DevSessionsSettings } from '../config/settings';
+import { GatewayTokenStore } from '../database/GatewayTokenStore';
 import { Job, JobStore } from '../database/JobStore';
 import { NewSession, SessionStore, specOf } from '../database/SessionStore';
 import { JobRunner } from '../jobs/JobRunner';
@@ -44,6 +44,8 @@ export class DevSessionsService implements DevSessionsApi {
       events: SessionEvents;
       logger: LoggerService;
       settings: DevSessionsSettings;
+      /** Sign-ins into sessions, revoked when a session is deleted. */
+      gatewayTokens?: GatewayTokenStore;
     },
   ) {}
 
@@ -70,7 +72,7 @@ export class DevSessionsService implements DevSessionsApi {
       namespace: spec.projectUuid,
       releaseName: this.deps.settings.releaseName,
       chartVersion: r.chartVersion,
-      endpoints: r.endpoints,
+      targets: r.targets,
     };
   }
 
@@ -111,14 +113,12 @@ export class DevSessionsService implements DevSessionsApi {
     const r = await this.deps.chart.render(spec);
     const now = new Date().toISOString();
     return {
-      session: {
+      session: this.deps.events.toPublic({
         ...this.newSession(spec, r),
         state: 'provisioning',
-        entityRef: devSessionEntityRef(spec.projectId, spec.projectUuid),
-        cluster: this.clusterName,
         createdAt: now,
         updatedAt: now,
-      },
+      }),
       manifests: r.manifests,
       objects: r.objects,
     };
@@ -206,6 +206,8 @@ export class DevSessionsService implements DevSessionsApi {
       helmTimeout,
       trx => store.transition(projectUuid, 'deleteRequested', {}, trx),
     );
+    // nobody stays signed in to a session being deleted (nor to a later one of this project)
+    await this.deps.gatewayTokens?.removeProject(projectUuid);
     if (started) events.upserted(await store.get(projectUuid));
     if (opts.wait)
       await this.waitFor(

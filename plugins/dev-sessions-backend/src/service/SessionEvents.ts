@@ -5,6 +5,7 @@ import {
   devSessionEntityRef,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { StoredSession } from '../database/SessionStore';
+import { SessionLinks } from '../gateway/SessionLinks';
 
 /**
  * Turns stored sessions into the public shape and tells listeners (the events service, and
@@ -16,6 +17,7 @@ export class SessionEvents {
   constructor(
     private readonly logger: LoggerService,
     readonly clusterName: string,
+    private readonly links: SessionLinks,
   ) {}
 
   onChange(listener: (c: DevSessionChange) => void): () => void {
@@ -23,11 +25,12 @@ export class SessionEvents {
     return () => this.listeners.delete(listener);
   }
 
-  /** The session as the API returns it (without the stored values). */
+  /** The session as the API returns it (without the stored values; with its signed-in links). */
   toPublic(s: StoredSession): DevSession {
-    const { values: _values, ...rest } = s;
+    const { values: _values, targets: _targets, ...rest } = s;
     return {
       ...rest,
+      endpoints: this.links.endpoints(s),
       entityRef: devSessionEntityRef(s.projectId, s.projectUuid),
       cluster: this.clusterName,
     };

@@ -5,7 +5,8 @@ import { StatusReader } from './StatusReader';
 
 const A = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const ep = (role: string) => ({
-  url: `http://dev-session-${role}.${A}.svc.cluster.local/`,
+  url: `http://localhost:7007/api/dev-sessions/projects/${A}/open/${role}/`,
+  internalUrl: `http://dev-session-${role}.${A}.svc.cluster.local:3000/`,
   path: `/${role}`,
 });
 const session: DevSession = {

@@ -19,7 +19,8 @@ function session(
   extra: Partial<DevSession> = {},
 ): DevSession {
   const ep = (role: string, port: number) => ({
-    url: `http://dev-session-${role}.${projectUuid}.svc.cluster.local:${port}/`,
+    url: `http://localhost:7007/api/dev-sessions/projects/${projectUuid}/open/${role}/`,
+    internalUrl: `http://dev-session-${role}.${projectUuid}.svc.cluster.local:${port}/`,
     path: `/${role}`,
   });
   return {

@@ -32,6 +32,7 @@ const entity = {
 
 const ep = (r: string, port: number) => ({
   url: `https://${r}.${UUID}.dev.example.com/`,
+  internalUrl: `http://dev-session-${r}.${UUID}.svc.cluster.local:3000/`,
   path: `/${r}`,
   port,
 });
@@ -81,6 +82,7 @@ function status(
   for (const c of cs)
     endpoints[c.name] = {
       url: `https://${c.name}.${UUID}.dev.example.com/`,
+      internalUrl: `http://dev-session-${c.name}.${UUID}.svc.cluster.local:3000/`,
       path: `/${c.name}`,
       ready: c.ready,
     };
@@ -97,9 +99,16 @@ function status(
   };
 }
 
+/** The card with `api`; the links' cookie is issued (for an hour) unless `api` says otherwise. */
 function renderCard(api: Partial<DevSessionsApi>, e: any = entity) {
+  const withCookie: Partial<DevSessionsApi> = {
+    refreshLinkCookie: async () => ({
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    }),
+    ...api,
+  };
   return renderInTestApp(
-    <TestApiProvider apis={[[devSessionsApiRef, api]]}>
+    <TestApiProvider apis={[[devSessionsApiRef, withCookie]]}>
       <EntityProvider entity={e}>
         <DevSessionCard />
       </EntityProvider>
@@ -139,6 +148,23 @@ describe('DevSessionCard', () => {
     expect(screen.getByTestId('updated')).toHaveTextContent(
       /Updated \d+ s ago/,
     );
+  });
+
+  it('keeps the links disabled while their cookie cannot be issued (they would open unsigned)', async () => {
+    const refreshLinkCookie = jest.fn(async () => {
+      throw new Error('401 Unauthorized');
+    });
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () => status({}),
+      refreshLinkCookie,
+    });
+    expect(
+      within(await screen.findByTestId('session-state')).getByText('ready'),
+    ).toBeInTheDocument();
+    expect(refreshLinkCookie).toHaveBeenCalled();
+    for (const name of ['Preview', 'Chat', 'VS Code'])
+      expect(button(name)).toBeDisabled();
   });
 
   it('provisioning: links disabled until containers are ready, and it refreshes on its own', async () => {

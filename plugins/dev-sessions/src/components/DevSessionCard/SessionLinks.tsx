@@ -7,8 +7,12 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import { ROLE_LABEL } from './helpers';
 import { safeHttpUrl } from './hints';
+import { useLinkCookie } from './useLinkCookie';
 
-/** A button a container role, opening its endpoint once the session and endpoint are ready. */
+/**
+ * A button per container role, opening its signed-in link once the session and the role are
+ * ready and the links' cookie is issued (the link opens in a new tab, with cookies only).
+ */
 export function SessionLinks({
   session,
   status,
@@ -16,6 +20,7 @@ export function SessionLinks({
   session: DevSession;
   status: DevSessionStatus | undefined;
 }) {
+  const signedIn = useLinkCookie(true);
   return (
     <Box
       display="flex"
@@ -29,7 +34,9 @@ export function SessionLinks({
           status?.endpoints[role]?.url ?? session.endpoints[role]?.url,
         );
         const ready =
-          Boolean(status?.endpoints[role]?.ready) && session.state === 'ready';
+          Boolean(status?.endpoints[role]?.ready) &&
+          session.state === 'ready' &&
+          signedIn;
         return url && ready ? (
           <Button
             key={role}
