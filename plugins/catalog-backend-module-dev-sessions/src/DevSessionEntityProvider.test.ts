@@ -17,6 +17,9 @@ function fakeConnection() {
   return { applyMutation: jest.fn(), refresh: jest.fn() };
 }
 
+// the signed-in open route of each role, never the in-cluster address
+const OPEN = `http://localhost:7007/api/dev-sessions/projects/${A}/open`;
+
 describe('sessionToEntity', () => {
   it('builds a valid Resource entity with links, owner and Kubernetes annotations', () => {
     const e = sessionToEntity(devSession(A, 'Checkout Service'));
@@ -42,9 +45,9 @@ describe('sessionToEntity', () => {
       'backstage.io/managed-by-origin-location': 'dev-sessions:sessions',
     });
     expect(e.metadata.links!.map(l => [l.title, l.icon, l.url])).toEqual([
-      ['Preview', 'web', `http://dev-session-preview.${A}.svc.cluster.local/`],
-      ['Chat', 'chat', `http://dev-session-chat.${A}.svc.cluster.local/`],
-      ['VS Code', 'code', `http://dev-session-vscode.${A}.svc.cluster.local/`],
+      ['Preview', 'web', `${OPEN}/preview/`],
+      ['Chat', 'chat', `${OPEN}/chat/`],
+      ['VS Code', 'code', `${OPEN}/vscode/`],
     ]);
   });
 

@@ -156,9 +156,9 @@ describe('dev-session:create', () => {
       projectUuid: UUID,
       namespace: UUID,
       releaseName: 'dev-session',
-      previewUrl: `http://dev-session-preview.${UUID}.svc.cluster.local:3000/`,
-      chatUrl: `http://dev-session-chat.${UUID}.svc.cluster.local:3001/`,
-      vscodeUrl: `http://dev-session-vscode.${UUID}.svc.cluster.local:8080/`,
+      previewUrl: `http://localhost:7007/api/dev-sessions/projects/${UUID}/open/preview/`,
+      chatUrl: `http://localhost:7007/api/dev-sessions/projects/${UUID}/open/chat/`,
+      vscodeUrl: `http://localhost:7007/api/dev-sessions/projects/${UUID}/open/vscode/`,
       entityRef: `resource:default/dev-session-${UUID}`,
       state: 'ready',
     });
