@@ -77,7 +77,7 @@ function raw(
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path, headers },
+      { host: '127.0.0.1', port, path, headers, agent: false },
       res => {
         let body = '';
         res.on('data', c => (body += c));
@@ -131,6 +131,7 @@ function websocket(
     const req = http.request({
       host: '127.0.0.1',
       port,
+      agent: false,
       path: '/socket?x=1',
       headers: {
         host,
@@ -143,6 +144,7 @@ function websocket(
     });
     req.on('response', res => {
       res.resume();
+      res.on('end', () => res.socket?.destroy());
       resolve({ status: res.statusCode! });
     });
     req.on('upgrade', (res, socket: Socket) => {
@@ -304,6 +306,13 @@ describe('the way into a session', () => {
       h,
     );
     expect(next.status).toBe(400);
+    // next becomes a Location header: anything but printable ASCII is refused, not a hang
+    const unicode = await raw(
+      target.port,
+      `/.dev-sessions/signin?ticket=x&next=${encodeURIComponent('/€')}`,
+      h,
+    );
+    expect(unicode.status).toBe(400);
     const unknownHost = await raw(target.port, '/', {
       host: `localhost:${target.port}`,
       cookie,

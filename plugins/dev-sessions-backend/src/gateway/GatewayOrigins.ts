@@ -15,7 +15,10 @@ export class GatewayOrigins {
   private readonly hostPattern: RegExp;
   private readonly order: Array<'role' | 'projectUuid'>;
 
-  constructor(readonly pattern: string) {
+  readonly pattern: string;
+
+  constructor(pattern: string) {
+    this.pattern = pattern.replace(/\/+$/, '');
     // checked by checkOriginPattern: http(s)://<host with {role} and {projectUuid}>[:port]
     const host = /^https?:\/\/([^/:]+)/.exec(pattern)![1];
     this.order =

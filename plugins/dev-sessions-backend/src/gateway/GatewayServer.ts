@@ -59,6 +59,8 @@ function cookieValue(req: http.IncomingMessage, name: string) {
  */
 export class GatewayServer {
   private server?: http.Server;
+  /** Every client socket, upgraded ones too (the server stops tracking those). */
+  private readonly sockets = new Set<net.Socket>();
   private originsValue?: GatewayOrigins;
   private readonly signins = new Map<
     string,
@@ -92,6 +94,10 @@ export class GatewayServer {
   async start(): Promise<number> {
     const { listen, origin } = this.deps.settings;
     const server = http.createServer((req, res) => this.onRequest(req, res));
+    server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     server.on('upgrade', (req, socket: net.Socket, head) =>
       this.onUpgrade(req, socket, head),
     );
@@ -114,8 +120,10 @@ export class GatewayServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise(resolve => server.close(resolve));
+    const closed = new Promise(resolve => server.close(resolve));
+    // open WebSockets and kept-alive connections would hold the close forever
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 
   /** The URL that trades a ticket for a sign-in on the role's origin, then shows `next`. */
@@ -151,7 +159,10 @@ export class GatewayServer {
     params: URLSearchParams,
   ): Promise<Decision> {
     const next = params.get('next') ?? '/';
-    const problem = workspacePathProblem(next);
+    const problem =
+      workspacePathProblem(next) ??
+      // it becomes a Location header: printable ASCII only (the open route sends it encoded)
+      (/[^\x21-\x7e]/.test(next) ? 'must be printable ASCII' : undefined);
     if (problem) return respond(400, `Invalid next: ${problem}`);
     const ticket = params.get('ticket');
     const grant = ticket
@@ -240,17 +251,26 @@ export class GatewayServer {
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse) {
     const d = await this.safeDecide(req);
-    if (d.kind === 'proxy') {
-      proxyHttp(req, res, d.upstream, this.hiddenCookie, this.proxyError);
-      return;
+    try {
+      if (d.kind === 'proxy') {
+        proxyHttp(req, res, d.upstream, this.hiddenCookie, this.proxyError);
+        return;
+      }
+      res.writeHead(d.status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        ...d.headers,
+      });
+      res.end(`${d.message}\n`);
+    } catch (e) {
+      this.deps.logger.warn(`Dev-sessions gateway could not answer: ${e}`);
+      if (res.headersSent) res.destroy();
+      else {
+        res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('The dev-sessions gateway could not answer\n');
+      }
     }
-    res.writeHead(d.status, {
-      'content-type': 'text/plain; charset=utf-8',
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
-      ...d.headers,
-    });
-    res.end(`${d.message}\n`);
   }
 
   private async onUpgrade(

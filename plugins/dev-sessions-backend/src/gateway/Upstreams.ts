@@ -36,7 +36,9 @@ export class Upstreams {
     const value = this.lookup(projectUuid, role);
     this.cache.set(key, { until: now + (this.deps.ttlMs ?? 5000), value });
     // a failure is not kept: the next request asks again
-    value.catch(() => this.cache.delete(key));
+    value.catch(() => {
+      if (this.cache.get(key)?.value === value) this.cache.delete(key);
+    });
     if (this.cache.size > 10_000) this.cache.clear();
     return value;
   }

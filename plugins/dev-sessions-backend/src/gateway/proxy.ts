@@ -15,6 +15,18 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/** Headers a Connection header names are hop-by-hop too (RFC 9110 7.6.1). */
+function connectionNamed(
+  connection: string | string[] | undefined,
+): Set<string> {
+  return new Set(
+    String(connection ?? '')
+      .split(',')
+      .map(h => h.trim().toLowerCase())
+      .filter(h => h && h !== 'upgrade'),
+  );
+}
+
 /** Cookie names the workspace never sees: the gateway's sign-in and Backstage's own. */
 export type CookieFilter = (name: string) => boolean;
 
@@ -34,11 +46,13 @@ function forwardHeaders(
 ): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const raw = req.rawHeaders;
+  const named = connectionNamed(req.headers.connection);
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     const lower = name.toLowerCase();
     let value = raw[i + 1];
     if (HOP_BY_HOP.has(lower) && !(upgrade && lower === 'upgrade')) continue;
+    if (named.has(lower)) continue;
     if (lower.startsWith('x-forwarded-')) continue;
     if (lower === 'cookie') {
       value = withoutCookies(value, hidden);
@@ -63,7 +77,8 @@ function forwardHeaders(
 function allowedSetCookie(value: string, hidden: CookieFilter): boolean {
   const [pair, ...attrs] = value.split(';');
   if (hidden(pair.split('=')[0].trim())) return false;
-  return !attrs.some(a => a.trim().toLowerCase().startsWith('domain='));
+  // browsers trim around attribute names (RFC 6265 5.2): `; DOMAIN = x` is a Domain too
+  return !attrs.some(a => a.split('=')[0].trim().toLowerCase() === 'domain');
 }
 
 /** Forwards one HTTP request to the workspace server and streams its answer back. */
@@ -86,9 +101,10 @@ export function proxyHttp(
     up => {
       const resHeaders: string[] = [];
       const raw = up.rawHeaders;
+      const named = connectionNamed(up.headers.connection);
       for (let i = 0; i < raw.length; i += 2) {
         const lower = raw[i].toLowerCase();
-        if (HOP_BY_HOP.has(lower)) continue;
+        if (HOP_BY_HOP.has(lower) || named.has(lower)) continue;
         if (lower === 'set-cookie' && !allowedSetCookie(raw[i + 1], hidden))
           continue;
         resHeaders.push(raw[i], raw[i + 1]);

@@ -68,8 +68,7 @@ export function createOpenRouter(options: {
         const uuid = validateProjectUuid(req.params.projectUuid);
         const role = validateRole(req.params.role);
         // what follows /open/<role> in the raw URL (express has not normalised it)
-        const marker = `/open/${req.params.role}`;
-        const rest = req.url.slice(req.url.indexOf(marker) + marker.length);
+        const rest = req.url.replace(/^\/projects\/[^/?]+\/open\/[^/?]+/, '');
         const next = rest.startsWith('/') ? rest : `/${rest}`;
         const problem = workspacePathProblem(next);
         if (problem) throw new InputError(`Invalid path: ${problem}`);
