@@ -11,7 +11,7 @@
  *                        [--baseline 5] [--timeout 120] [--json out.json]
  *
  * --sequential N: creates per sequential phase (then one concurrent phase of 4 x concurrency
- * creates, and again). --baseline N: N sequential installs with storage.enabled=false before the
+ * creates, and again). --baseline N: N sequential plain chart installs (no backend) before the
  * run, the "bare Helm" cost a create is compared with. --canaries N: sessions kept up for the
  * whole run (default 2). --own-pods: count only this run's pods as not ready (for a cluster that
  * other tests share). --stop-on-failure: stop after the round with the first failure. Uses KUBECONFIG, else
@@ -362,10 +362,10 @@ let ok = false;
 const canaries: string[] = [];
 try {
   if (opts.baseline > 0) {
-    log(`baseline: ${opts.baseline} bare installs (storage.enabled=false)`);
+    log(`baseline: ${opts.baseline} bare helm installs of the chart`);
     for (let i = 0; i < opts.baseline; i++) {
       const uuid = randomUUID();
-      const c = await create(uuid, ['--set', 'storage.enabled=false']);
+      const c = await create(uuid, []);
       if (c.error) failures.push(`baseline ${uuid}: ${c.error}`);
       else bare.push(c.ms);
       await remove(uuid);
@@ -453,9 +453,9 @@ try {
   console.log(`  create time, ${opts.concurrency}-way:    ${dist(concMs)}`);
   if (bare.length)
     console.log(
-      `  bare helm install (storage.enabled=false): ${dist(
-        bare,
-      )}; sequential create / bare = ${summary.ratioToBare}`,
+      `  bare helm install: ${dist(bare)}; sequential create / bare = ${
+        summary.ratioToBare
+      }`,
     );
   console.log(
     `  pods not ready at the end: ${notReady.length}${

@@ -50,7 +50,7 @@ export interface Config {
        * Value paths users may set, dotted, `*` standing for one key. Everything else is the
        * platform's and a request setting it gets a 400 naming the path. Default:
        * containers.*.command, containers.*.args, containers.*.env (plain name/value only),
-       * containers.*.image.repository, containers.*.image.tag and
+       * containers.*.image.repository, containers.*.image.tag, containers.*.image.digest and
        * containers.*.resources.{requests,limits}.{cpu,memory}.
        */
       userSettable?: string[];
@@ -64,7 +64,7 @@ export interface Config {
         cpu?: string;
         /** Sum of the three containers' memory limits. Default: 24Gi. */
         memory?: string;
-        /** Sum of the session's volumes (workspace, history, agent config). Default: 20Gi. */
+        /** Sum of the session's volumes (workspace, history, agent config). Default: 24Gi (large: 20Gi + 1Gi + 1Gi). */
         storage?: string;
       };
     };

@@ -1,10 +1,20 @@
 /*
  * The chart's own guardrails, rendered by the real `helm template`: pod labels the user cannot
- * overwrite, a ResourceQuota that also bounds storage, a default-deny NetworkPolicy whose internet
- * egress never reaches private or link-local (cloud metadata) addresses, and a LimitRange that
- * admits every container the chart itself renders.
+ * overwrite, a ResourceQuota that is the pod's budget and also bounds storage, a default-deny
+ * NetworkPolicy whose internet egress never reaches private or link-local (cloud metadata)
+ * addresses, and a LimitRange that admits every container the chart itself renders, whatever
+ * units its limits are written in.
  */
-import { baseValues, ingressAuth, merge, one, render, UUID } from './render';
+import {
+  baseValues,
+  ingressAuth,
+  merge,
+  one,
+  parse,
+  render,
+  template,
+  UUID,
+} from './render';
 
 jest.setTimeout(60_000);
 
@@ -14,19 +24,27 @@ const ipBlocks = (np: any) =>
   );
 
 describe('dev-session chart: guardrails', () => {
-  it('podLabels cannot overwrite the project UUID or the selector labels', async () => {
-    const objs = await render(
-      merge(baseValues, {
-        podLabels: {
-          'dev-sessions.io/project-uuid': 'someone-else',
-          'app.kubernetes.io/name': 'other',
-          'app.kubernetes.io/instance': 'other',
-          'app.kubernetes.io/component': 'other',
-          team: 'blue',
-        },
-      }),
-    );
-    const dep = one(objs, 'Deployment');
+  it('podLabels cannot overwrite the project UUID or the selector labels: the schema refuses them, and the template ignores them', async () => {
+    const podLabels = {
+      'dev-sessions.io/project-uuid': 'someone-else',
+      'app.kubernetes.io/name': 'other',
+      'app.kubernetes.io/instance': 'other',
+      'app.kubernetes.io/component': 'other',
+      'helm.sh/chart': 'other',
+      team: 'blue',
+    };
+    const refused = await template(merge(baseValues, { podLabels }));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/podLabels: Property name of/);
+    for (const key of Object.keys(podLabels).filter(k => k !== 'team'))
+      expect(refused.stderr).toContain(`"${key}" does not match`);
+
+    // with the schema skipped, ours still win
+    const r = await template(merge(baseValues, { podLabels }), 'dev-session', [
+      '--skip-schema-validation',
+    ]);
+    expect(r.stderr).toBe('');
+    const dep = one(parse(r.stdout), 'Deployment');
     const labels = dep.spec.template.metadata.labels;
     expect(labels).toMatchObject({
       'dev-sessions.io/project-uuid': UUID,
@@ -35,6 +53,7 @@ describe('dev-session chart: guardrails', () => {
       'app.kubernetes.io/component': 'session',
       team: 'blue',
     });
+    expect(labels['helm.sh/chart']).toBeUndefined();
     // the Deployment still selects its own pods
     for (const [k, v] of Object.entries(dep.spec.selector.matchLabels))
       expect(labels[k]).toBe(v);
@@ -42,17 +61,15 @@ describe('dev-session chart: guardrails', () => {
 
   it('the ResourceQuota bounds storage and the number of claims', async () => {
     const q = one(await render(baseValues), 'ResourceQuota');
-    expect(q.spec.hard['requests.storage']).toBe('10240Mi');
-    expect(q.spec.hard.persistentvolumeclaims).toBe('1');
+    // workspace 10Gi, history 1Gi, agent config 1Gi
+    expect(q.spec.hard['requests.storage']).toBe(`${12 * 1024}Mi`);
+    expect(q.spec.hard.persistentvolumeclaims).toBe('3');
 
     const all = one(
       await render(
         merge(baseValues, {
           size: 'large',
-          storage: {
-            history: { enabled: true },
-            agentConfig: { enabled: true, size: '512Mi' },
-          },
+          storage: { agentConfig: { size: '512Mi' } },
         }),
       ),
       'ResourceQuota',
@@ -62,17 +79,31 @@ describe('dev-session chart: guardrails', () => {
     );
     expect(all.spec.hard.persistentvolumeclaims).toBe('3');
 
-    const none = one(
-      await render(merge(baseValues, { storage: { enabled: false } })),
+    const workspaceOnly = one(
+      await render(
+        merge(baseValues, {
+          storage: {
+            history: { enabled: false },
+            agentConfig: { enabled: false },
+          },
+        }),
+      ),
       'ResourceQuota',
     );
-    expect(none.spec.hard['requests.storage']).toBe('0Mi');
-    expect(none.spec.hard.persistentvolumeclaims).toBe('0');
+    expect(workspaceOnly.spec.hard['requests.storage']).toBe('10240Mi');
+    expect(workspaceOnly.spec.hard.persistentvolumeclaims).toBe('1');
 
     // an existing claim counts as the workspace: it must fit in storage.size
     const existing = one(
       await render(
-        merge(baseValues, { storage: { existingClaim: 'mine', size: '3Gi' } }),
+        merge(baseValues, {
+          storage: {
+            existingClaim: 'mine',
+            size: '3Gi',
+            history: { enabled: false },
+            agentConfig: { enabled: false },
+          },
+        }),
       ),
       'ResourceQuota',
     );
@@ -133,32 +164,55 @@ describe('dev-session chart: guardrails', () => {
 
   it('the LimitRange max is the largest effective container limit, so it admits every container', async () => {
     const def = one(await render(baseValues), 'LimitRange');
-    expect(def.spec.limits[0].max).toEqual({ cpu: '2000m', memory: '4Gi' });
+    expect(def.spec.limits[0].max).toEqual({ cpu: '800m', memory: '1536Mi' });
 
+    // an override above the preset, in decimal units: 4 CPU and 4G (3814.7Mi) must be the max
+    // (not rounded down to 3814Mi, which the API server would compare with 4G and refuse)
     const objs = await render(
       merge(baseValues, {
-        size: 'small',
         containers: {
-          chat: { resources: { limits: { cpu: '1.5', memory: '3G' } } },
-          vscode: { resources: { limits: { cpu: '1200m', memory: '2900M' } } },
+          chat: { resources: { limits: { cpu: '4', memory: '4G' } } },
+          vscode: { resources: { limits: { cpu: 1.5, memory: '3900M' } } },
         },
       }),
     );
     const lr = one(objs, 'LimitRange');
-    // 3G (2861Mi) is above 2900M (2766Mi) and the preset's 2Gi; 1.5 CPU is the largest CPU
-    expect(lr.spec.limits[0].max).toEqual({ cpu: '1.5', memory: '3G' });
+    expect(lr.spec.limits[0].max).toEqual({ cpu: '4', memory: '4G' });
     const q = one(objs, 'ResourceQuota');
-    // 1000m + 1500m + 1200m + 200m; 2048 + ceil(2861.02) + ceil(2765.66) + 128 (MiB, rounded up)
-    expect(q.spec.hard['limits.cpu']).toBe('3900m');
-    expect(q.spec.hard['limits.memory']).toBe(`${2048 + 2862 + 2766 + 128}Mi`);
+    // 400m + 4000m + 1500m + 200m; 1024Mi + 4e9 + 3.9e9 bytes, rounded up to MiB, + 128
+    expect(q.spec.hard['limits.cpu']).toBe('6100m');
+    const mi = Math.ceil((1024 * 2 ** 20 + 4e9 + 3.9e9) / 2 ** 20);
+    expect(q.spec.hard['limits.memory']).toBe(`${mi + 128}Mi`);
+
+    // exact comparison across units: 1537Mi is above 1536Mi, 1.6G (1525.9Mi) is below
+    const close = one(
+      await render(
+        merge(baseValues, {
+          containers: {
+            preview: { resources: { limits: { memory: '1537Mi' } } },
+            chat: { resources: { limits: { memory: '1600M', cpu: '0.801' } } },
+          },
+        }),
+      ),
+      'LimitRange',
+    );
+    expect(close.spec.limits[0].max).toEqual({
+      cpu: '0.801',
+      memory: '1537Mi',
+    });
 
     // below the LimitRange's own default, the default is the max (default <= max must hold)
+    const small = {
+      requests: { cpu: '10m', memory: '16Mi' },
+      limits: { cpu: '100m', memory: '64Mi' },
+    };
     const tiny = one(
       await render(
         merge(baseValues, {
-          resources: {
-            requests: { cpu: '10m', memory: '16Mi' },
-            limits: { cpu: '100m', memory: '64Mi' },
+          containers: {
+            preview: { resources: small },
+            chat: { resources: small },
+            vscode: { resources: small },
           },
         }),
       ),

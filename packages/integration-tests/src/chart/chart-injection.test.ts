@@ -185,7 +185,58 @@ const corpus: Array<[string, object, object, Outcome]> = [
     { containers: { chat: { envFrom: [{ secretRef: { name: inj('s') } }] } } },
     'rejected',
   ],
-  ['secretEnvFrom item', {}, { secretEnvFrom: [inj('tokens')] }, 'rejected'],
+  [
+    'secretEnvFrom item of a role',
+    {},
+    { containers: { chat: { secretEnvFrom: [inj('tokens')] } } },
+    'rejected',
+  ],
+  [
+    'imagePullSecrets item',
+    {},
+    { imagePullSecrets: [inj('regcred')] },
+    'rejected',
+  ],
+  [
+    'image digest',
+    {},
+    {
+      containers: {
+        vscode: {
+          image: { digest: `sha256:${'a'.repeat(64)}${DOC}` },
+        },
+      },
+    },
+    'rejected',
+  ],
+  [
+    'image digest as a continued mapping',
+    {},
+    {
+      containers: {
+        vscode: { image: { digest: `sha256:${'a'.repeat(64)}${KEY}` } },
+      },
+    },
+    'rejected',
+  ],
+  [
+    'history mount path',
+    {},
+    { storage: { history: { mountPath: inj('/commandhistory') } } },
+    'rejected',
+  ],
+  [
+    'agent config volume size',
+    {},
+    { storage: { agentConfig: { size: inj('1Gi') } } },
+    'rejected',
+  ],
+  [
+    'startup probe path',
+    {},
+    { containers: { chat: { probes: { startup: { path: inj('/health') } } } } },
+    'rejected',
+  ],
   ['podLabels key', {}, { podLabels: { [inj('k')]: 'v' } }, 'rejected'],
   ['podLabels value', {}, { podLabels: { k: inj('v') } }, 'rejected'],
   [
@@ -256,9 +307,19 @@ const corpus: Array<[string, object, object, Outcome]> = [
   ['user.id', {}, { user: { id: inj('user:default/jane') } }, 'rejected'],
   ['size', {}, { size: inj('medium') }, 'rejected'],
   [
-    'resources.limits.memory',
+    'containers.<role>.resources.limits.memory',
     {},
-    { resources: { limits: { memory: inj('4Gi') } } },
+    { containers: { chat: { resources: { limits: { memory: inj('4Gi') } } } } },
+    'rejected',
+  ],
+  [
+    'a preset quantity',
+    {},
+    {
+      presets: {
+        medium: { resources: { preview: { limits: { cpu: inj('1') } } } },
+      },
+    },
     'rejected',
   ],
   ['workspace size', {}, { storage: { size: inj('10Gi') } }, 'rejected'],
@@ -343,7 +404,7 @@ const corpus: Array<[string, object, object, Outcome]> = [
         'app.kubernetes.io/instance': 'x',
       },
     },
-    'inert',
+    'rejected',
   ],
   [
     'extra egress rule with a newline',

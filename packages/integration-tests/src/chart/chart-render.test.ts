@@ -1,12 +1,17 @@
 /*
  * The dev-session chart rendered by the real `helm template`, for the defaults and each option.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chartDir, run, testHelmBinary } from '../index';
 import {
   baseValues,
   find,
   ingressAuth,
   merge,
   one,
+  parse,
   render,
   template,
   UUID,
@@ -16,6 +21,35 @@ jest.setTimeout(60_000);
 
 const FULL = 'dev-session';
 const roles = ['preview', 'chat', 'vscode'] as const;
+const CLAIMS = [
+  'dev-session-agent-config',
+  'dev-session-history',
+  'dev-session-workspace',
+];
+const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+/** The medium preset, per role: the design's session budget split by role. */
+const MEDIUM = {
+  preview: {
+    requests: { cpu: '100m', memory: '512Mi' },
+    limits: { cpu: '400m', memory: '1Gi' },
+  },
+  chat: {
+    requests: { cpu: '200m', memory: '768Mi' },
+    limits: { cpu: '800m', memory: '1536Mi' },
+  },
+  vscode: {
+    requests: { cpu: '200m', memory: '768Mi' },
+    limits: { cpu: '800m', memory: '1536Mi' },
+  },
+};
+const containersOf = (objs: Awaited<ReturnType<typeof render>>) =>
+  Object.fromEntries(
+    one(objs, 'Deployment').spec.template.spec.containers.map((c: any) => [
+      c.name,
+      c,
+    ]),
+  );
 
 describe('dev-session chart: defaults', () => {
   let objs: Awaited<ReturnType<typeof render>>;
@@ -43,13 +77,34 @@ describe('dev-session chart: defaults', () => {
       });
       expect(c.readinessProbe.httpGet.path).toBeTruthy();
       expect(c.livenessProbe.httpGet.path).toBeTruthy();
-      expect(c.resources.limits).toEqual({ cpu: '2000m', memory: '4Gi' });
-      expect(c.resources.requests).toEqual({ cpu: '500m', memory: '2Gi' });
+      expect(c.startupProbe).toMatchObject({
+        httpGet: { path: c.readinessProbe.httpGet.path, port: c.name },
+        periodSeconds: 5,
+        failureThreshold: 60,
+      });
+      expect(c.resources).toEqual(MEDIUM[c.name as keyof typeof MEDIUM]);
       expect(c.volumeMounts).toContainEqual({
         name: 'workspace',
         mountPath: '/workspace',
       });
     }
+    // the design's extra volumes: shell history for VS Code, the agent's configuration for chat
+    expect(cs[2].volumeMounts).toContainEqual({
+      name: 'history',
+      mountPath: '/commandhistory',
+    });
+    expect(cs[2].env).toContainEqual({
+      name: 'HISTFILE',
+      value: '/commandhistory/.bash_history',
+    });
+    expect(cs[1].volumeMounts).toContainEqual({
+      name: 'agent-config',
+      mountPath: '/home/node/.claude',
+    });
+    expect(cs[0].volumeMounts.map((m: any) => m.name)).toEqual([
+      'workspace',
+      'tmp',
+    ]);
   });
 
   it('meets the restricted Pod Security Standard', () => {
@@ -84,35 +139,58 @@ describe('dev-session chart: defaults', () => {
     expect(lb.spec.ports.map((p: any) => p.port)).toEqual([3000, 3001, 8080]);
   });
 
-  it('has a 10Gi workspace PVC, NetworkPolicy, ResourceQuota and LimitRange, and no Ingress', () => {
-    const pvc = one(objs, 'PersistentVolumeClaim');
-    expect(pvc.spec.resources.requests.storage).toBe('10Gi');
-    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
-    expect(pvc.spec.storageClassName).toBeUndefined();
+  it('has a 10Gi workspace and 1Gi history and agent-config claims that Helm keeps, NetworkPolicy, ResourceQuota and LimitRange, and no Ingress', () => {
+    const pvcs = find(objs, 'PersistentVolumeClaim');
+    expect(
+      pvcs.map(p => [p.metadata.name, p.spec.resources.requests.storage]),
+    ).toEqual([
+      ['dev-session-workspace', '10Gi'],
+      ['dev-session-history', '1Gi'],
+      ['dev-session-agent-config', '1Gi'],
+    ]);
+    for (const pvc of pvcs) {
+      expect(pvc.metadata.annotations).toEqual({
+        'helm.sh/resource-policy': 'keep',
+      });
+      expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+      expect(pvc.spec.storageClassName).toBeUndefined();
+    }
+    const vols = one(objs, 'Deployment').spec.template.spec.volumes;
+    expect(
+      vols
+        .filter((v: any) => v.persistentVolumeClaim)
+        .map((v: any) => v.persistentVolumeClaim.claimName)
+        .sort(),
+    ).toEqual(CLAIMS);
     one(objs, 'NetworkPolicy');
     const q = one(objs, 'ResourceQuota');
-    // three containers at 2000m / 4Gi plus headroom for the test pod
-    expect(q.spec.hard['limits.cpu']).toBe('6200m');
-    expect(q.spec.hard['limits.memory']).toBe('12416Mi');
+    // the pod's budget (2000m / 4Gi in all) plus headroom for the test pod
+    expect(q.spec.hard['limits.cpu']).toBe('2200m');
+    expect(q.spec.hard['limits.memory']).toBe('4224Mi');
+    expect(q.spec.hard['requests.cpu']).toBe('600m');
+    expect(q.spec.hard['requests.memory']).toBe('2112Mi');
     one(objs, 'LimitRange');
     expect(find(objs, 'Ingress')).toHaveLength(0);
   });
 
-  it('labels every object, pods included, with the standard labels and the project UUID', () => {
+  it('labels every object, pods included, with the standard labels and the project UUID; the pod without the chart version', () => {
     const templ = one(objs, 'Deployment').spec.template;
     for (const o of [...objs, { ...templ, kind: 'PodTemplate' }]) {
       const l = o.metadata.labels ?? {};
       expect(l['dev-sessions.io/project-uuid']).toBe(UUID);
-      for (const k of [
-        'name',
-        'instance',
-        'version',
-        'component',
-        'managed-by',
-      ]) {
+      for (const k of ['name', 'instance', 'component', 'managed-by']) {
         expect(l[`app.kubernetes.io/${k}`]).toBeTruthy();
       }
     }
+    // the chart version on every object but the pod
+    for (const o of objs) {
+      expect(o.metadata.labels?.['helm.sh/chart']).toMatch(
+        /^dev-session-\d+\.\d+\.\d+/,
+      );
+      expect(o.metadata.labels?.['app.kubernetes.io/version']).toBeTruthy();
+    }
+    expect(templ.metadata.labels['helm.sh/chart']).toBeUndefined();
+    expect(templ.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
   });
 
   it('has a helm test hook that checks each service', () => {
@@ -202,23 +280,39 @@ describe('dev-session chart: options', () => {
     expect(r.stderr).toContain('ingress.host is required');
   });
 
-  it('storage off uses an emptyDir and creates no PVC', async () => {
-    const objs = await render(
-      merge(baseValues, { storage: { enabled: false } }),
-    );
-    expect(find(objs, 'PersistentVolumeClaim')).toHaveLength(0);
-    const vols = one(objs, 'Deployment').spec.template.spec.volumes;
-    expect(vols.find((v: any) => v.name === 'workspace')).toEqual({
-      name: 'workspace',
-      emptyDir: {},
-    });
+  it('the claims have fixed names whatever the release name and name overrides', async () => {
+    for (const [release, values] of [
+      ['other', {}],
+      ['dev-session', { nameOverride: 'ds' }],
+      ['dev-session', { fullnameOverride: 'ws' }],
+    ] as const) {
+      const r = await template(merge(baseValues, values), release);
+      expect(r.stderr).toBe('');
+      const objs = parse(r.stdout);
+      expect(
+        find(objs, 'PersistentVolumeClaim')
+          .map(p => p.metadata.name)
+          .sort(),
+      ).toEqual(CLAIMS);
+      const d = one(objs, 'Deployment');
+      // the selector follows no override (a Deployment's selector is immutable)
+      expect(d.spec.selector.matchLabels).toEqual({
+        'app.kubernetes.io/name': 'dev-session',
+        'app.kubernetes.io/instance': release,
+        'app.kubernetes.io/component': 'session',
+      });
+    }
   });
 
-  it('existingClaim, storageClass and the optional history and agent volumes', async () => {
+  it('existingClaim, storageClass, and the history and agent volumes switched off', async () => {
     const a = await render(
       merge(baseValues, { storage: { existingClaim: 'mine' } }),
     );
-    expect(find(a, 'PersistentVolumeClaim')).toHaveLength(0);
+    expect(
+      find(a, 'PersistentVolumeClaim')
+        .map(p => p.metadata.name)
+        .sort(),
+    ).toEqual(['dev-session-agent-config', 'dev-session-history']);
     expect(
       one(a, 'Deployment').spec.template.spec.volumes[0].persistentVolumeClaim
         .claimName,
@@ -228,73 +322,143 @@ describe('dev-session chart: options', () => {
       merge(baseValues, {
         storage: {
           storageClass: 'fast',
-          history: { enabled: true },
-          agentConfig: { enabled: true },
+          size: '30Gi',
+          history: { size: '2Gi', mountPath: '/home/coder/.history' },
+          agentConfig: { size: '512Mi' },
         },
       }),
     );
-    const pvcs = find(b, 'PersistentVolumeClaim');
-    const rows = pvcs.map(p => [
+    const rows = find(b, 'PersistentVolumeClaim').map(p => [
       p.metadata.name,
       p.spec.resources.requests.storage,
       p.spec.storageClassName,
     ]);
     expect(rows.sort()).toEqual([
-      [`${FULL}-agent-config`, '1Gi', 'fast'],
-      [`${FULL}-history`, '1Gi', 'fast'],
-      [`${FULL}-workspace`, '10Gi', 'fast'],
+      ['dev-session-agent-config', '512Mi', 'fast'],
+      ['dev-session-history', '2Gi', 'fast'],
+      ['dev-session-workspace', '30Gi', 'fast'],
     ]);
-    const cs = one(b, 'Deployment').spec.template.spec.containers;
-    expect(cs[2].volumeMounts.map((m: any) => m.mountPath)).toContain(
-      '/commandhistory',
+    expect(containersOf(b).vscode.volumeMounts).toContainEqual({
+      name: 'history',
+      mountPath: '/home/coder/.history',
+    });
+    const none = await render(
+      merge(baseValues, { storage: { storageClass: '-' } }),
     );
-    expect(cs[1].volumeMounts.map((m: any) => m.name)).toContain(
-      'agent-config',
+    for (const p of find(none, 'PersistentVolumeClaim'))
+      expect(p.spec.storageClassName).toBe('');
+
+    // switched off: not mounted and not rendered (Helm keeps an existing claim: keep policy)
+    const off = await render(
+      merge(baseValues, {
+        storage: {
+          history: { enabled: false },
+          agentConfig: { enabled: false },
+        },
+      }),
     );
+    expect(
+      find(off, 'PersistentVolumeClaim').map(p => p.metadata.name),
+    ).toEqual(['dev-session-workspace']);
+    const cs = containersOf(off);
+    for (const role of roles)
+      expect(cs[role].volumeMounts.map((m: any) => m.name)).toEqual([
+        'workspace',
+        'tmp',
+      ]);
+    expect(cs.vscode.env.map((e: any) => e.name)).not.toContain('HISTFILE');
   });
 
-  it('size presets set resources and storage; explicit values win', async () => {
+  it('size presets are pod budgets split by role; the workspace follows the preset; explicit values win', async () => {
+    const budget = (objs: Awaited<ReturnType<typeof render>>) =>
+      Object.fromEntries(
+        Object.entries(containersOf(objs)).map(([n, c]: [string, any]) => [
+          n,
+          c.resources,
+        ]),
+      );
     const small = await render(merge(baseValues, { size: 'small' }));
+    expect(budget(small)).toEqual({
+      preview: {
+        requests: { cpu: '50m', memory: '256Mi' },
+        limits: { cpu: '200m', memory: '512Mi' },
+      },
+      chat: {
+        requests: { cpu: '100m', memory: '384Mi' },
+        limits: { cpu: '400m', memory: '768Mi' },
+      },
+      vscode: {
+        requests: { cpu: '100m', memory: '384Mi' },
+        limits: { cpu: '400m', memory: '768Mi' },
+      },
+    });
     expect(
-      one(small, 'Deployment').spec.template.spec.containers[0].resources
-        .limits,
-    ).toEqual({ cpu: '1000m', memory: '2Gi' });
-    expect(
-      one(small, 'PersistentVolumeClaim').spec.resources.requests.storage,
+      one(small, 'PersistentVolumeClaim', 'dev-session-workspace').spec
+        .resources.requests.storage,
     ).toBe('5Gi');
+    expect(one(small, 'ResourceQuota').spec.hard).toMatchObject({
+      'limits.cpu': `${1000 + 200}m`,
+      'limits.memory': `${2048 + 128}Mi`,
+      'requests.cpu': `${250 + 100}m`,
+      'requests.memory': `${1024 + 64}Mi`,
+    });
 
     const large = await render(
       merge(baseValues, {
         size: 'large',
         storage: { size: '50Gi' },
-        resources: { limits: { memory: '6Gi' } },
+        containers: { vscode: { resources: { limits: { memory: '6Gi' } } } },
       }),
     );
-    const c = one(large, 'Deployment').spec.template.spec.containers[0];
-    expect(c.resources.limits).toEqual({ cpu: '4000m', memory: '6Gi' });
+    const l = budget(large);
+    expect(l.vscode).toEqual({
+      requests: { cpu: '400m', memory: '1536Mi' },
+      limits: { cpu: '1600m', memory: '6Gi' },
+    });
+    expect(l.preview.limits).toEqual({ cpu: '800m', memory: '2Gi' });
     expect(
-      one(large, 'PersistentVolumeClaim').spec.resources.requests.storage,
+      one(large, 'PersistentVolumeClaim', 'dev-session-workspace').spec
+        .resources.requests.storage,
     ).toBe('50Gi');
     expect(one(large, 'ResourceQuota').spec.hard['limits.memory']).toBe(
-      `${3 * 6144 + 128}Mi`,
+      `${2048 + 3072 + 6144 + 128}Mi`,
     );
 
-    const perContainer = await render(
-      merge(baseValues, {
-        containers: { chat: { resources: { limits: { cpu: '250m' } } } },
-      }),
+    // a limit below the preset's request brings the request down with it
+    const low = budget(
+      await render(
+        merge(baseValues, {
+          containers: {
+            chat: { resources: { limits: { cpu: '150m', memory: '256Mi' } } },
+          },
+        }),
+      ),
     );
-    const cs = one(perContainer, 'Deployment').spec.template.spec.containers;
-    expect(cs[1].resources.limits.cpu).toBe('250m');
-    expect(cs[0].resources.limits.cpu).toBe('2000m');
+    expect(low.chat).toEqual({
+      requests: { cpu: '150m', memory: '256Mi' },
+      limits: { cpu: '150m', memory: '256Mi' },
+    });
+    expect(low.preview).toEqual(MEDIUM.preview);
   });
 
-  it('secrets come from existing Secrets through envFrom and secretKeyRef', async () => {
+  it('refuses a request above its limit, naming the value to raise', async () => {
+    const r = await template(
+      merge(baseValues, {
+        containers: { chat: { resources: { requests: { memory: '2G' } } } },
+      }),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(
+      "containers.chat.resources.requests.memory (2G) is above the container's memory limit (1536Mi): raise containers.chat.resources.limits.memory too",
+    );
+  });
+
+  it('secrets reach only the containers they are configured for', async () => {
     const objs = await render(
       merge(baseValues, {
-        secretEnvFrom: ['dev-tokens'],
         containers: {
           chat: {
+            secretEnvFrom: ['agent-api-key'],
             env: [
               {
                 name: 'ANTHROPIC_API_KEY',
@@ -302,17 +466,140 @@ describe('dev-session chart: options', () => {
               },
             ],
           },
+          vscode: {
+            secretEnvFrom: ['git-credentials', 'more'],
+            envFrom: [{ configMapRef: { name: 'settings' } }],
+          },
         },
       }),
     );
-    const cs = one(objs, 'Deployment').spec.template.spec.containers;
-    for (const c of cs)
-      expect(c.envFrom).toEqual([{ secretRef: { name: 'dev-tokens' } }]);
-    expect(cs[1].env).toContainEqual({
+    const cs = containersOf(objs);
+    expect(cs.chat.envFrom).toEqual([{ secretRef: { name: 'agent-api-key' } }]);
+    expect(cs.vscode.envFrom).toEqual([
+      { secretRef: { name: 'git-credentials' } },
+      { secretRef: { name: 'more' } },
+      { configMapRef: { name: 'settings' } },
+    ]);
+    expect(cs.preview.envFrom).toBeUndefined();
+    expect(JSON.stringify(cs.preview)).not.toMatch(/secret/i);
+    expect(cs.chat.env).toContainEqual({
       name: 'ANTHROPIC_API_KEY',
       valueFrom: { secretKeyRef: { name: 'ai', key: 'key' } },
     });
+    expect(JSON.stringify(cs.vscode.env)).not.toContain('ANTHROPIC');
     expect(find(objs, 'Secret')).toHaveLength(0);
+  });
+
+  it('private registries and pinned images: imagePullSecrets on the pods and the ServiceAccount, digests, string tags', async () => {
+    const objs = await render(
+      merge(baseValues, {
+        imagePullSecrets: ['regcred', 'mirror.creds'],
+        containers: {
+          chat: {
+            image: {
+              repository: 'registry.example.com/ai/agent',
+              digest: DIGEST,
+            },
+          },
+          vscode: {
+            image: { repository: 'ghcr.io/coder/code-server', tag: '4.10' },
+          },
+        },
+        tests: { image: { repository: 'busybox', digest: DIGEST } },
+      }),
+    );
+    const pull = [{ name: 'regcred' }, { name: 'mirror.creds' }];
+    const pod = one(objs, 'Deployment').spec.template.spec;
+    expect(pod.imagePullSecrets).toEqual(pull);
+    expect(one(objs, 'ServiceAccount').imagePullSecrets).toEqual(pull);
+    const test = one(objs, 'Pod');
+    expect(test.spec.imagePullSecrets).toEqual(pull);
+    expect(test.spec.containers[0].image).toBe(`busybox@${DIGEST}`);
+    const cs = containersOf(objs);
+    expect(cs.preview.image).toBe('node:22-alpine');
+    // the digest pins the image; the default tag is not used
+    expect(cs.chat.image).toBe(`registry.example.com/ai/agent@${DIGEST}`);
+    // a numeric-looking tag stays as written (4.10, not 4.1)
+    expect(cs.vscode.image).toBe('ghcr.io/coder/code-server:4.10');
+
+    const none = await render(baseValues);
+    expect(
+      one(none, 'Deployment').spec.template.spec.imagePullSecrets,
+    ).toBeUndefined();
+    expect(one(none, 'ServiceAccount').imagePullSecrets).toBeUndefined();
+  });
+
+  it('a chart version bump leaves the pod template as it is (no restart of every session)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chart-bump-'));
+    try {
+      const copy = path.join(dir, 'dev-session');
+      fs.cpSync(chartDir, copy, { recursive: true });
+      const chartYaml = path.join(copy, 'Chart.yaml');
+      fs.writeFileSync(
+        chartYaml,
+        fs
+          .readFileSync(chartYaml, 'utf8')
+          .replace(/^version: .*$/m, 'version: 99.1.2')
+          .replace(/^appVersion: .*$/m, "appVersion: '9.9.9'"),
+      );
+      const valuesFile = path.join(dir, 'values.json');
+      fs.writeFileSync(valuesFile, JSON.stringify(baseValues));
+      const args = (c: string) => [
+        'template',
+        FULL,
+        c,
+        '-n',
+        UUID,
+        '-f',
+        valuesFile,
+      ];
+      const before = await run(testHelmBinary(), args(chartDir));
+      const after = await run(testHelmBinary(), args(copy));
+      expect(after.stderr).toBe('');
+      const dep = (out: string) => one(parse(out), 'Deployment');
+      expect(dep(after.stdout).metadata.labels?.['helm.sh/chart']).toBe(
+        'dev-session-99.1.2',
+      );
+      expect(dep(after.stdout).spec.template).toEqual(
+        dep(before.stdout).spec.template,
+      );
+      expect(dep(after.stdout).spec.selector).toEqual(
+        dep(before.stdout).spec.selector,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses two roles on one port, and a volume on the workspace path, before the API server would', async () => {
+    const ports = await template(
+      merge(baseValues, {
+        service: { vscode: { port: 3001, path: '/vscode' } },
+      }),
+    );
+    expect(ports.code).not.toBe(0);
+    expect(ports.stderr).toContain(
+      'service.chat.port and service.vscode.port are both 3001: the three roles need three different ports',
+    );
+    const mounts = await template(
+      merge(baseValues, {
+        storage: { mountPath: '/work', agentConfig: { mountPath: '/work' } },
+      }),
+    );
+    expect(mounts.code).not.toBe(0);
+    expect(mounts.stderr).toContain(
+      'storage.agentConfig.mountPath and storage.mountPath are both /work: each volume needs its own path',
+    );
+    // switched off, it may (it is not mounted)
+    const off = await template(
+      merge(baseValues, {
+        storage: {
+          mountPath: '/work',
+          agentConfig: { enabled: false, mountPath: '/work' },
+        },
+      }),
+    );
+    expect(off.stderr).toBe('');
   });
 
   it('network policy: namespace, gateway and ingress controller in, DNS and internet out; off when disabled', async () => {

@@ -1,7 +1,7 @@
 /*
  * values.schema.json rejects bad values before anything reaches the cluster, naming the field.
  */
-import { baseValues, merge, template } from './render';
+import { baseValues, merge, template, UUID } from './render';
 
 jest.setTimeout(60_000);
 
@@ -54,19 +54,56 @@ const cases: Array<[string, object, RegExp]> = [
   ['unknown size', { size: 'huge' }, /size: size must be one of the following/],
   ['invalid storage size', { storage: { size: '10 gigs' } }, /storage\.size/],
   [
-    'storage enabled as a string',
-    { storage: { enabled: 'yes' } },
-    /storage\.enabled: Invalid type/,
+    'storage.enabled (the workspace is always a claim: no emptyDir that loses it)',
+    { storage: { enabled: false } },
+    /storage: Additional property enabled is not allowed/,
   ],
   [
     'invalid CPU quantity',
-    { resources: { limits: { cpu: 'two' } } },
-    /resources\.limits\.cpu/,
+    { containers: { chat: { resources: { limits: { cpu: 'two' } } } } },
+    /containers\.chat\.resources\.limits\.cpu/,
   ],
   [
     'invalid memory quantity',
-    { resources: { limits: { memory: '4GB' } } },
-    /resources\.limits\.memory/,
+    { containers: { preview: { resources: { limits: { memory: '4GB' } } } } },
+    /containers\.preview\.resources\.limits\.memory/,
+  ],
+  [
+    'the old top-level resources (the preset is the pod budget; override per container)',
+    { resources: { limits: { cpu: '2' } } },
+    /Additional property resources is not allowed/,
+  ],
+  [
+    'a memory limit too large to count in bytes',
+    { containers: { chat: { resources: { limits: { memory: '10000Ti' } } } } },
+    /containers\.chat\.resources\.limits\.memory/,
+  ],
+  [
+    'a preset for a role the chart does not have',
+    {
+      presets: {
+        small: {
+          resources: {
+            db: {
+              requests: { cpu: '1', memory: '1Gi' },
+              limits: { cpu: '1', memory: '1Gi' },
+            },
+          },
+        },
+      },
+    },
+    /presets\.small\.resources: Additional property db is not allowed/,
+  ],
+  [
+    'a preset role without limits (null removes a key in Helm)',
+    {
+      presets: {
+        medium: {
+          resources: { chat: { limits: null } },
+        },
+      },
+    },
+    /presets\.medium\.resources\.chat: limits is required/,
   ],
   [
     'unknown ingress mode',
@@ -93,9 +130,125 @@ const cases: Array<[string, object, RegExp]> = [
     /containers\.chat\.image\.tag/,
   ],
   [
-    'secretEnvFrom with an invalid name',
-    { secretEnvFrom: ['My_Secret'] },
-    /secretEnvFrom\.0/,
+    'a per-role secretEnvFrom with an invalid name',
+    { containers: { chat: { secretEnvFrom: ['My_Secret'] } } },
+    /containers\.chat\.secretEnvFrom\.0: Does not match pattern/,
+  ],
+  [
+    'the old top-level secretEnvFrom (it reached every container)',
+    { secretEnvFrom: ['tokens'] },
+    /Additional property secretEnvFrom is not allowed/,
+  ],
+  [
+    'imagePullSecrets with an invalid name',
+    { imagePullSecrets: ['Reg Cred'] },
+    /imagePullSecrets\.0: Does not match pattern/,
+  ],
+  [
+    'imagePullSecrets as objects (names only)',
+    { imagePullSecrets: [{ name: 'regcred' }] },
+    /imagePullSecrets\.0: Invalid type/,
+  ],
+  [
+    'a numeric image tag (YAML reads 4.10 as 4.1)',
+    {
+      containers: {
+        vscode: { image: { repository: 'codercom/code-server', tag: 4.1 } },
+      },
+    },
+    /containers\.vscode\.image\.tag: Invalid type\. Expected: string, given: number/,
+  ],
+  [
+    'a numeric test image tag',
+    { tests: { image: { tag: 1.37 } } },
+    /tests\.image\.tag: Invalid type/,
+  ],
+  [
+    'a digest that is not sha256 and 64 hex digits',
+    { containers: { chat: { image: { digest: 'sha256:abc' } } } },
+    /containers\.chat\.image\.digest: Does not match pattern/,
+  ],
+  [
+    'a digest in capitals',
+    {
+      containers: {
+        chat: { image: { digest: `sha256:${'ABCDEF0123456789'.repeat(4)}` } },
+      },
+    },
+    /containers\.chat\.image\.digest/,
+  ],
+  [
+    'a digest with another algorithm',
+    { containers: { chat: { image: { digest: `md5:${'a'.repeat(32)}` } } } },
+    /containers\.chat\.image\.digest/,
+  ],
+  [
+    'an image with neither tag nor digest',
+    { containers: { preview: { image: { tag: '', digest: '' } } } },
+    /containers\.preview\.image: Must validate at least one schema/,
+  ],
+  [
+    'an env value that is a number',
+    { containers: { chat: { env: [{ name: 'PORT2', value: 3002 }] } } },
+    /containers\.chat\.env\.0\.value: Invalid type\. Expected: string, given: integer/,
+  ],
+  [
+    'an env value that is a boolean',
+    { containers: { vscode: { env: [{ name: 'DEBUG', value: true }] } } },
+    /containers\.vscode\.env\.0\.value: Invalid type/,
+  ],
+  [
+    'podLabels replacing the project UUID',
+    { podLabels: { 'dev-sessions.io/project-uuid': UUID } },
+    /podLabels: Property name of "dev-sessions\.io\/project-uuid" does not match/,
+  ],
+  [
+    'podLabels replacing a selector label',
+    { podLabels: { 'app.kubernetes.io/instance': 'other' } },
+    /podLabels: Property name of "app\.kubernetes\.io\/instance" does not match/,
+  ],
+  [
+    'podLabels with the chart label',
+    { podLabels: { 'helm.sh/chart': 'x' } },
+    /podLabels: Property name of "helm\.sh\/chart" does not match/,
+  ],
+  [
+    'podLabels with any dev-sessions.io key',
+    { podLabels: { 'dev-sessions.io/role': 'vscode' } },
+    /podLabels: Property name of "dev-sessions\.io\/role" does not match/,
+  ],
+  ...(
+    [
+      '/tmp',
+      '/tmp/work',
+      '/',
+      '/etc',
+      '/proc/self',
+      '/sys',
+      '/dev/shm',
+      '/usr/local/work',
+      '/var/run',
+      '/home',
+      '/workspace/../tmp',
+      '/./tmp',
+      '//tmp',
+      '/workspace/',
+      'workspace',
+    ] as const
+  ).map((mountPath): [string, object, RegExp] => [
+    `a workspace mountPath of ${mountPath}`,
+    { storage: { mountPath } },
+    /storage\.mountPath: (Does not match pattern|Must not validate the schema \(not\))/,
+  ]),
+  [
+    'a history mountPath in /etc',
+    { storage: { history: { mountPath: '/etc/history' } } },
+    /storage\.history\.mountPath/,
+  ],
+  [
+    'an agent config mountPath of /',
+    { storage: { agentConfig: { mountPath: '/' } } },
+    /storage\.agentConfig\.mountPath/,
   ],
   [
     'runAsUser 0 (root)',
@@ -208,13 +361,13 @@ const cases: Array<[string, object, RegExp]> = [
   ],
   [
     'memory quantity with a fraction',
-    { resources: { limits: { memory: '1.5Gi' } } },
-    /resources\.limits\.memory/,
+    { containers: { chat: { resources: { limits: { memory: '1.5Gi' } } } } },
+    /containers\.chat\.resources\.limits\.memory/,
   ],
   [
     'CPU quantity with four decimals',
-    { resources: { limits: { cpu: '0.0005' } } },
-    /resources\.limits\.cpu/,
+    { containers: { chat: { resources: { requests: { cpu: '0.0005' } } } } },
+    /containers\.chat\.resources\.requests\.cpu/,
   ],
   [
     'a LoadBalancer entry service',
@@ -304,6 +457,9 @@ describe('dev-session chart: values.schema.json', () => {
           storageClass: '-',
           existingClaim: 'work.space-1',
           size: '1Ti',
+          mountPath: '/home/coder/project.d/...',
+          history: { mountPath: '/home/coder/.history', size: '512Mi' },
+          agentConfig: { mountPath: '/home/node/.claude', size: '9999Ti' },
         },
         serviceAccount: { name: 'session.sa' },
         ingress: {
@@ -332,10 +488,7 @@ describe('dev-session chart: values.schema.json', () => {
             { ipBlock: { cidr: 'fd00::/8', except: ['fd00::1/128'] } },
           ],
         },
-        resources: {
-          limits: { cpu: 1.5, memory: '3G' },
-          requests: { cpu: '250m', memory: '512M' },
-        },
+        imagePullSecrets: ['regcred', 'mirror.example.com'],
         containers: {
           preview: {
             image: {
@@ -343,14 +496,33 @@ describe('dev-session chart: values.schema.json', () => {
               tag: 'v1.2.3-rc.1',
             },
             env: [{ name: 'my.var-1', value: 'plain? yes: {x} & *y "q"' }],
-            probes: { readiness: { path: '/ready?full=1' } },
+            probes: {
+              readiness: { path: '/ready?full=1', failureThreshold: 5 },
+              startup: { path: '/', periodSeconds: 2, failureThreshold: 300 },
+            },
+            resources: {
+              limits: { cpu: 1.5, memory: '3G' },
+              requests: { cpu: '250m', memory: '512M' },
+            },
+          },
+          chat: {
+            image: {
+              repository: 'registry.example.com/ai/agent',
+              tag: '',
+              digest: `sha256:${'0123456789abcdef'.repeat(4)}`,
+            },
+            secretEnvFrom: ['dev.tokens', 'agent-key'],
           },
           vscode: {
-            image: { repository: 'ghcr.io/coder/code-server', tag: 4 },
+            image: { repository: 'ghcr.io/coder/code-server', tag: '4.10' },
+            resources: { limits: { cpu: '1.125', memory: '1Ti' } },
           },
         },
-        podLabels: { 'team.example.com/name': 'blue_1' },
-        secretEnvFrom: ['dev.tokens'],
+        podLabels: {
+          'team.example.com/name': 'blue_1',
+          'app.kubernetes.io/created-by': 'me',
+        },
+        tests: { image: { repository: 'busybox', tag: '1' } },
       }),
     );
     expect(r.stderr).toBe('');

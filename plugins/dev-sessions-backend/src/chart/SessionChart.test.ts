@@ -209,8 +209,20 @@ describe('SessionChart', () => {
         }),
       ),
     ).rejects.toThrow(
-      /^Invalid values\.containers\.preview\.resources\.limits\.cpu: the session's cpu limits add up to 18 cores, above the platform's cap of 12/,
+      /^Invalid values\.containers\.preview\.resources\.limits\.cpu: the session's cpu limits add up to 13\.2 cores, above the platform's cap of 12/,
     );
+  });
+
+  it("answers the chart's own refusals (a `fail` in its templates) with a 400 naming the rule", async () => {
+    const { chart } = chartFor({
+      defaultValues: { service: { chat: { port: 3000 } } },
+    });
+    await expect(chart.render(spec())).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(
+        /^Invalid values: service\.preview\.port and service\.chat\.port are both 3000/,
+      ),
+    });
   });
 
   it('takes the names from the chart: fullnameOverride in defaultValues changes the targets', async () => {

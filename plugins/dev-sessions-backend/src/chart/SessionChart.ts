@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DevSessionsSettings } from '../config/settings';
-import { ChartSource, Helm } from '../helm/Helm';
+import { ChartSource, Helm, HelmError } from '../helm/Helm';
 import { SessionTargets, targetsFromManifest } from './endpoints';
 import { parseManifest } from './manifest';
 import { mergeValues } from './mergeValues';
@@ -16,6 +16,20 @@ interface LoadedChart {
   version: string;
   defaults: Record<string, unknown>;
   validate?: ValidateFunction;
+}
+
+/**
+ * A `fail` in the chart's templates (duplicate ports, a request above its limit, a volume on
+ * the workspace path …) is a refusal of the values: a 400 with the chart's message. Any other
+ * Helm error stays what it is.
+ */
+function refusedByChart(e: unknown): never {
+  const m =
+    e instanceof HelmError
+      ? /execution error at \([^)]*\): (.+)/.exec(e.stderr)
+      : null;
+  if (m) throw new InputError(`Invalid values: ${m[1].trim()}`);
+  throw e;
 }
 
 /** What a session's values render to, checked. */
@@ -134,12 +148,14 @@ export class SessionChart {
     const values = built ?? (await this.values(spec));
     const chart = await this.load();
     const namespace = spec.projectUuid;
-    const manifests = await this.helm.template({
-      release: this.settings.releaseName,
-      namespace,
-      chart: chart.source,
-      values,
-    });
+    const manifests = await this.helm
+      .template({
+        release: this.settings.releaseName,
+        namespace,
+        chart: chart.source,
+        values,
+      })
+      .catch(refusedByChart);
     const parsed = parseManifest(manifests);
     const objects = this.settings.manifestCheck.checkObjects(parsed, {
       namespace,

@@ -1,8 +1,13 @@
 import { ConfigReader } from '@backstage/config';
 import { imageRegistry, ValuesPolicy, valuePath } from './ValuesPolicy';
 
+/** The medium size's pod budget, split by role (chart 0.4). */
 const preset = {
-  resources: { limits: { cpu: '2', memory: '4Gi' } },
+  resources: {
+    preview: { limits: { cpu: '400m', memory: '1Gi' } },
+    chat: { limits: { cpu: '800m', memory: '1536Mi' } },
+    vscode: { limits: { cpu: '800m', memory: '1536Mi' } },
+  },
   storage: '10Gi',
 };
 const effective = (extra: Record<string, any> = {}) => ({
@@ -88,43 +93,67 @@ describe('ValuesPolicy', () => {
     ).toThrow(/docker\.io is not allowed/);
   });
 
+  it("reads a size's pod budget split by role (chart 0.4), each role its share", () => {
+    const budget = {
+      presets: {
+        medium: {
+          resources: {
+            preview: { limits: { cpu: '400m', memory: '1Gi' } },
+            chat: { limits: { cpu: '800m', memory: '1536Mi' } },
+            vscode: { limits: { cpu: '800m', memory: '1536Mi' } },
+          },
+          storage: '10Gi',
+        },
+      },
+    };
+    const tight = new ValuesPolicy(undefined, undefined, { cpu: '1.5' });
+    expect(() => tight.checkCaps(effective(budget), {})).toThrow(
+      "Invalid size: the session's cpu limits add up to 2 cores, above the platform's cap of 1.5",
+    );
+    const exact = new ValuesPolicy(undefined, undefined, {
+      cpu: '2',
+      memory: '4Gi',
+    });
+    expect(() => exact.checkCaps(effective(budget), {})).not.toThrow();
+  });
+
   it('adds up the containers against the caps and names the path that broke them', () => {
     expect(() => policy.checkCaps(effective(), {})).not.toThrow();
     const big = {
       containers: {
         preview: {},
         chat: {},
-        vscode: { resources: { limits: { cpu: '9' } } },
+        vscode: { resources: { limits: { cpu: '11' } } },
       },
     };
     expect(() => policy.checkCaps(effective(big), big)).toThrow(
-      "Invalid values.containers.vscode.resources.limits.cpu: the session's cpu limits add up to 13 cores, above the platform's cap of 12",
+      "Invalid values.containers.vscode.resources.limits.cpu: the session's cpu limits add up to 12.2 cores, above the platform's cap of 12",
     );
     const mem = {
       containers: {
         preview: {},
-        chat: { resources: { limits: { memory: '18G' } } },
+        chat: { resources: { limits: { memory: '24G' } } },
         vscode: {},
       },
     };
     expect(() => policy.checkCaps(effective(mem), mem)).toThrow(
-      /memory limits add up to 24\.76Gi/,
+      /memory limits add up to 24\.85Gi/,
     );
     const mem2 = {
       containers: {
         preview: {},
-        chat: { resources: { limits: { memory: '17Gi' } } },
+        chat: { resources: { limits: { memory: '22Gi' } } },
         vscode: {},
       },
     };
     expect(() => policy.checkCaps(effective(mem2), mem2)).toThrow(
-      /memory limits add up to 25Gi, above the platform's cap of 24Gi/,
+      /memory limits add up to 24\.5Gi, above the platform's cap of 24Gi/,
     );
     const small = ValuesPolicy.fromConfig(
-      new ConfigReader({ values: { caps: { cpu: '4' } } }),
+      new ConfigReader({ values: { caps: { cpu: '1.5' } } }),
     );
     expect(() => small.checkCaps(effective(), {})).toThrow(
-      /^Invalid size: the session's cpu limits add up to 6 cores, above the platform's cap of 4/,
+      /^Invalid size: the session's cpu limits add up to 2 cores, above the platform's cap of 1\.5/,
     );
   });
 

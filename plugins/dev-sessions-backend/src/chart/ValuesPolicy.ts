@@ -20,6 +20,7 @@ export const DEFAULT_USER_SETTABLE = [
   'containers.*.env',
   'containers.*.image.repository',
   'containers.*.image.tag',
+  'containers.*.image.digest',
   'containers.*.resources.requests.cpu',
   'containers.*.resources.requests.memory',
   'containers.*.resources.limits.cpu',

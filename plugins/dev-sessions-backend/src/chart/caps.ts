@@ -11,7 +11,7 @@ export interface SessionCaps {
 }
 
 /** Caps per session: the sum of the three containers' limits, and all volumes together. */
-export const DEFAULT_CAPS = { cpu: '12', memory: '24Gi', storage: '20Gi' };
+export const DEFAULT_CAPS = { cpu: '12', memory: '24Gi', storage: '24Gi' };
 
 function format(kind: 'cpu' | 'memory' | 'storage', n: number): string {
   if (kind === 'cpu') return `${Math.round(n * 1000) / 1000} cores`;
@@ -47,8 +47,11 @@ function checkLimits(
     : ['size'];
   let total = 0;
   for (const r of DEV_SESSION_ROLES) {
+    // the container's own limit, else its share of the size's pod budget (charts before 0.4
+    // had one global `resources` and per-container presets)
     const limit =
       containers[r]?.resources?.limits?.[kind] ??
+      preset.resources?.[r]?.limits?.[kind] ??
       (effective.resources as any)?.limits?.[kind] ??
       preset.resources?.limits?.[kind];
     if (limit === undefined) {
