@@ -32,6 +32,9 @@ const STATE_TEXT: Record<string, string> = {
   ready: 'ready',
   failed: 'failed',
   deleting: 'being deleted',
+  stopping: 'stopping',
+  stopped: 'stopped (its workspace is kept)',
+  starting: 'starting',
 };
 
 /** The catalog entity of one session: a Resource of type dev-session. */

@@ -5,7 +5,14 @@ export const DEV_SESSION_ROLES = ['preview', 'chat', 'vscode'] as const;
 export type DevSessionRole = (typeof DEV_SESSION_ROLES)[number];
 
 /** Stored lifecycle state of a session. @public */
-export type DevSessionState = 'provisioning' | 'ready' | 'failed' | 'deleting';
+export type DevSessionState =
+  | 'provisioning'
+  | 'ready'
+  | 'failed'
+  | 'deleting'
+  | 'stopping'
+  | 'stopped'
+  | 'starting';
 
 /** @public */
 export const DEV_SESSION_STATES: readonly DevSessionState[] = [
@@ -13,6 +20,9 @@ export const DEV_SESSION_STATES: readonly DevSessionState[] = [
   'ready',
   'failed',
   'deleting',
+  'stopping',
+  'stopped',
+  'starting',
 ];
 
 /** Size presets of the dev-session chart. @public */

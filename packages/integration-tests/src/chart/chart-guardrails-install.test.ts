@@ -6,7 +6,7 @@
  * ResourceQuota bounds storage, so one more claim beyond the session's volumes is refused.
  */
 import { randomUUID } from 'node:crypto';
-import { kubectl, testNamespace } from '../index';
+import { kubectl, testNamespace, waitFor } from '../index';
 import {
   getIn,
   installChart,
@@ -144,8 +144,17 @@ describe.each(SIZES)(
       expect(amount(lr.spec.limits[0].max.memory, 'memory')).toBe(
         amount(want.max.memory, 'memory'),
       );
-      const quota = await get('resourcequota', 'dev-session');
-      expect(quota.status.used.pods).toBe('1');
+      // the quota controller counts the pod a moment after it runs (and an upgrade's old pod
+      // a moment after it is gone): wait for the count to settle on one pod
+      const used = await waitFor(
+        'the quota to count the one pod',
+        async () => {
+          const quota = await get('resourcequota', 'dev-session');
+          return quota.status?.used?.pods === '1' && quota.status.used;
+        },
+        30_000,
+      );
+      expect(used.pods).toBe('1');
       return pod;
     }
 

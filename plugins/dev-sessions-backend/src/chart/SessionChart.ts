@@ -101,7 +101,10 @@ export class SessionChart {
    * size and the namespace guardrails). Throws a 400 naming the value path when the
    * user's values break the policy, the chart's schema or the caps.
    */
-  async values(spec: DevSessionSpec): Promise<Record<string, unknown>> {
+  async values(
+    spec: DevSessionSpec,
+    opts: { running?: boolean } = {},
+  ): Promise<Record<string, unknown>> {
     const { policy } = this.settings;
     const chart = await this.load();
     policy.checkUserValues(spec.values);
@@ -109,6 +112,7 @@ export class SessionChart {
       project: { uuid: spec.projectUuid, id: spec.projectId },
       user: { id: spec.owner },
       size: spec.size,
+      running: opts.running ?? true,
       // guardrails every session namespace gets; the platform tunes them in defaultValues
       networkPolicy: { enabled: true },
       quota: { enabled: true },

@@ -3,7 +3,7 @@ import { Knex } from 'knex';
 const TABLE = 'dev_session_jobs';
 
 /** The Helm work a job does for its session. */
-export type JobKind = 'provision' | 'delete';
+export type JobKind = 'provision' | 'delete' | 'stop' | 'start';
 
 /** A pending or running job: at most one per project. */
 export interface Job {

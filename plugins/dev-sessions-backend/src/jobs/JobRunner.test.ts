@@ -154,16 +154,19 @@ describe('JobRunner', () => {
       },
     ]);
     // the values are built again from the stored request
-    expect(t.chart.values).toHaveBeenCalledWith({
-      projectUuid: A,
-      projectId: 'p',
-      owner: 'user:default/jane',
-      component: 'component:default/shop',
-      size: 'small',
-      values: {
-        containers: { preview: { env: [{ name: 'MODE', value: 'x' }] } },
+    expect(t.chart.values).toHaveBeenCalledWith(
+      {
+        projectUuid: A,
+        projectId: 'p',
+        owner: 'user:default/jane',
+        component: 'component:default/shop',
+        size: 'small',
+        values: {
+          containers: { preview: { env: [{ name: 'MODE', value: 'x' }] } },
+        },
       },
-    });
+      { running: true },
+    );
     expect(t.cluster.ensureNamespace).toHaveBeenCalledWith(A, A);
     expect(t.helm.upgradeInstall).toHaveBeenCalledTimes(1);
     const install = t.helm.upgradeInstall.mock.calls[0][0];

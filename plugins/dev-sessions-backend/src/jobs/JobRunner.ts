@@ -3,12 +3,51 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import { SessionChart } from '../chart/SessionChart';
 import { Cluster } from '../cluster/Cluster';
 import { JobSettings } from '../config/settings';
-import { Job, JobStore } from '../database/JobStore';
+import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
+import { Job, JobKind, JobStore } from '../database/JobStore';
 import { SessionStore, specOf } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';
 import { TransitionName } from '../lifecycle/transitions';
 import { SessionEvents } from '../service/SessionEvents';
 import { Lease } from './Lease';
+
+/**
+ * The Helm upgrades a job runs, by kind: the state the session must be in, whether the session
+ * runs afterwards (the chart's `running`: stopped is 0 replicas, the volumes stay) and the
+ * transitions of success and failure.
+ */
+const RUNS = {
+  provision: {
+    state: 'provisioning',
+    running: true,
+    done: 'ready',
+    succeeded: 'provisioned',
+    failed: 'provisionFailed',
+  },
+  start: {
+    state: 'starting',
+    running: true,
+    done: 'ready',
+    succeeded: 'started',
+    failed: 'stopFailed',
+  },
+  stop: {
+    state: 'stopping',
+    running: false,
+    done: 'stopped',
+    succeeded: 'stopped',
+    failed: 'stopFailed',
+  },
+} as const satisfies Record<
+  Exclude<JobKind, 'delete'>,
+  {
+    state: DevSessionState;
+    running: boolean;
+    done: string;
+    succeeded: TransitionName;
+    failed: TransitionName;
+  }
+>;
 
 /** A provision job claimed this often (its runners kept dying) fails the session. */
 export const MAX_ATTEMPTS = 3;
@@ -97,8 +136,8 @@ export class JobRunner {
     const { replicaId, leaseMs } = this.deps.settings;
     const lease = new Lease(job, jobs, replicaId, leaseMs, logger);
     try {
-      if (job.kind === 'provision') await this.provision(job, lease.signal);
-      else await this.remove(job, lease.signal);
+      if (job.kind === 'delete') await this.remove(job, lease.signal);
+      else await this.provision(job, lease.signal);
     } finally {
       lease.stop();
     }
@@ -132,7 +171,8 @@ export class JobRunner {
     const { store, chart, helm, logger } = this.deps;
     const uuid = job.projectUuid;
     const s = await store.get(uuid);
-    if (!s || s.state !== 'provisioning') {
+    const run = RUNS[job.kind as keyof typeof RUNS];
+    if (!s || s.state !== run.state) {
       // nothing to provision any more (the session moved on); drop this generation
       await this.settle(job);
       return;
@@ -147,7 +187,7 @@ export class JobRunner {
     try {
       const cluster = this.requireCluster();
       // the values are built again from the stored request under the platform's current policy
-      const values = await chart.values(specOf(s));
+      const values = await chart.values(specOf(s), { running: run.running });
       await cluster.ensureNamespace(s.namespace, uuid);
       const recovered = await helm.recoverPending(
         s.releaseName,
@@ -165,13 +205,13 @@ export class JobRunner {
         timeoutSeconds: job.timeoutSeconds,
         signal,
       });
-      logger.info(`Dev session of project ${uuid} is ready`);
-      await this.settle(job, { transition: 'provisioned', lastError: null });
+      logger.info(`Dev session of project ${uuid} is ${run.done}`);
+      await this.settle(job, { transition: run.succeeded, lastError: null });
     } catch (e) {
       if (signal.aborted) return; // another replica owns the job now
       logger.warn(`Dev session of project ${uuid} failed: ${message(e)}`);
       await this.settle(job, {
-        transition: 'provisionFailed',
+        transition: run.failed,
         lastError: message(e),
       });
     }

@@ -11,18 +11,35 @@ import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common'
  * | `provisioned`     | provisioning                  | ready        | provision job, Helm deployed |
  * | `provisionFailed` | provisioning                  | failed       | provision job, Helm failed   |
  * | `retry`           | failed                        | provisioning | get-or-create of a failed one|
- * | `deleteRequested` | provisioning, ready, failed   | deleting     | delete (REST, action)        |
+ * | `deleteRequested` | provisioning, ready, failed, stopping, stopped, starting | deleting | delete (REST, action) |
  * | `releaseLost`     | ready                         | failed       | reconcile: release gone/failed |
+ * | `stopRequested`   | ready                         | stopping     | stop (REST)                  |
+ * | `stopped`         | stopping                      | stopped      | stop job, scaled to 0        |
+ * | `startRequested`  | stopped                       | starting     | start, get-or-create (REST)  |
+ * | `started`         | starting                      | ready        | start job, Helm deployed     |
+ * | `stopFailed`      | stopping, starting            | failed       | stop/start job, Helm failed  |
  */
 export const TRANSITIONS = {
   provisioned: { from: ['provisioning'], to: 'ready' },
   provisionFailed: { from: ['provisioning'], to: 'failed' },
   retry: { from: ['failed'], to: 'provisioning' },
   deleteRequested: {
-    from: ['provisioning', 'ready', 'failed'],
+    from: [
+      'provisioning',
+      'ready',
+      'failed',
+      'stopping',
+      'stopped',
+      'starting',
+    ],
     to: 'deleting',
   },
   releaseLost: { from: ['ready'], to: 'failed' },
+  stopRequested: { from: ['ready'], to: 'stopping' },
+  stopped: { from: ['stopping'], to: 'stopped' },
+  startRequested: { from: ['stopped'], to: 'starting' },
+  started: { from: ['starting'], to: 'ready' },
+  stopFailed: { from: ['stopping', 'starting'], to: 'failed' },
 } as const satisfies Record<
   string,
   { from: readonly DevSessionState[]; to: DevSessionState }
@@ -38,6 +55,8 @@ export const INITIAL_STATE: DevSessionState = 'provisioning';
 export const BUSY_STATES: readonly DevSessionState[] = [
   'provisioning',
   'deleting',
+  'stopping',
+  'starting',
 ];
 
 /** Whether `name` may be applied to a session in state `from`. */

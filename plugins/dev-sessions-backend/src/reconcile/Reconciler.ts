@@ -1,9 +1,18 @@
+import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Cluster } from '../cluster/Cluster';
-import { JobStore } from '../database/JobStore';
+import { JobKind, JobStore } from '../database/JobStore';
 import { SessionStore, StoredSession } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';
 import { SessionEvents } from '../service/SessionEvents';
+
+/** The job a session in a busy state is waiting for. */
+const JOB_OF_STATE: Partial<Record<DevSessionState, JobKind>> = {
+  provisioning: 'provision',
+  deleting: 'delete',
+  stopping: 'stop',
+  starting: 'start',
+};
 
 /**
  * Corrects stored state from the cluster, on one replica at a time (a global scheduled task):
@@ -54,8 +63,9 @@ export class Reconciler {
   /** Returns true when the session was corrected. */
   private async check(s: StoredSession, cluster: Cluster): Promise<boolean> {
     const { store, jobs, helm, events, timeoutSeconds } = this.deps;
-    if (s.state === 'provisioning' || s.state === 'deleting') {
-      const kind = s.state === 'deleting' ? 'delete' : 'provision';
+    // a busy session without its job (lost before this code kept jobs): queue the job again
+    const kind = JOB_OF_STATE[s.state];
+    if (kind) {
       await store.transaction(trx =>
         jobs.request(trx, s.projectUuid, kind, timeoutSeconds),
       );

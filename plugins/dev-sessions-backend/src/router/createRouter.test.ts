@@ -178,6 +178,13 @@ class FakeSessions implements DevSessionsApi {
     };
   }
 
+  async setRunning(projectUuid: string, running: boolean) {
+    const s = await this.get(projectUuid);
+    const next: DevSession = { ...s, state: running ? 'starting' : 'stopping' };
+    this.sessions.set(projectUuid, next);
+    return next;
+  }
+
   async delete(
     projectUuid: string,
     opts?: DeleteOptions,
@@ -570,6 +577,51 @@ describe('createRouter', () => {
       const missing = await request(app).get(session(OTHER)).set(asService);
       expect(missing.status).toBe(404);
       expect(missing.body.error.name).toBe('NotFoundError');
+    });
+  });
+
+  describe('POST /projects/:projectUuid/session/stop and /start', () => {
+    it.each([
+      ['stop', 'stopping'],
+      ['start', 'starting'],
+    ])(
+      '%s: asks for dev-session.update on the session and answers 202 on the way',
+      async (action, state) => {
+        const { app, sessions, permissions, audit } = await setup();
+        sessions.add({ projectUuid: UUID, owner: ALICE });
+        const res = await request(app)
+          .post(`${session(UUID)}/${action}`)
+          .set(as(ALICE));
+        expect(res.status).toBe(202);
+        expect(res.body).toMatchObject({ projectUuid: UUID, state });
+        expect(permissions.authorize).toHaveBeenCalledWith(
+          [{ permission: devSessionUpdatePermission, resourceRef: UUID }],
+          { credentials: expect.anything() },
+        );
+        expect(audit[0]).toMatchObject({
+          eventId: `session-${action}`,
+          status: 'succeeded',
+        });
+      },
+    );
+
+    it("refuses someone else's session (403) and bad input (400), changing nothing", async () => {
+      const { app, sessions } = await setup();
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      const bob = await request(app)
+        .post(`${session(UUID)}/stop`)
+        .set(as(BOB));
+      expect(bob.status).toBe(403);
+      expect(sessions.sessions.get(UUID)!.state).toBe('ready');
+      const bad = await request(app)
+        .post(`${session('not-a-uuid')}/stop`)
+        .set(as(ALICE));
+      expect(bad.status).toBe(400);
+      const wait = await request(app)
+        .post(`${session(UUID)}/start?wait=maybe`)
+        .set(as(ALICE));
+      expect(wait.status).toBe(400);
+      expect(wait.body.error.message).toMatch(/Invalid wait/);
     });
   });
 

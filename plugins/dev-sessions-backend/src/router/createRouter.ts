@@ -161,6 +161,46 @@ export async function createRouter(options: {
     res.json(await service.status(await readable(req)));
   });
 
+  // stop (0 replicas, the volumes stay) and start; both idempotent, `?wait=true` until done
+  for (const [action, running] of [
+    ['stop', false],
+    ['start', true],
+  ] as const) {
+    router.post(
+      `/projects/:projectUuid/session/${action}`,
+      async (req, res) => {
+        const credentials = await caller(req);
+        await audited(
+          `session-${action}`,
+          req,
+          { projectUuid: String(req.params.projectUuid).slice(0, 64) },
+          async () => {
+            const uuid = validateProjectUuid(req.params.projectUuid);
+            const wait = boolQuery(req.query.wait, 'wait');
+            const timeoutSeconds = timeoutQuery(req.query.timeoutSeconds, 1);
+            await authorize(credentials, {
+              permission: devSessionUpdatePermission,
+              resourceRef: uuid,
+            });
+            const session = await service.setRunning(uuid, running, {
+              wait,
+              timeoutSeconds,
+            });
+            res
+              .status(
+                session.state === (running ? 'ready' : 'stopped') ? 200 : 202,
+              )
+              .json(session);
+            return {
+              result: undefined,
+              meta: { owner: session.owner, state: session.state },
+            };
+          },
+        );
+      },
+    );
+  }
+
   // 202 with the session while it is being deleted, 204 once it is gone (or when there was
   // none: then only the right to create is checked, so a caller learns nothing about others).
   router.delete('/projects/:projectUuid/session', async (req, res) => {

@@ -148,6 +148,12 @@ export class DevSessionsService implements DevSessionsApi {
       const existing = await store.get(uuid);
       if (existing) {
         await opts.authorize?.(events.toPublic(existing), 'read');
+        if (existing.state === 'stopped' || existing.state === 'stopping') {
+          // get-or-create of a stopped session starts it (a stopping one once it has stopped)
+          await opts.authorize?.(events.toPublic(existing), 'update');
+          if (existing.state === 'stopped') await this.setRunning(uuid, true);
+          break;
+        }
         if (existing.state === 'deleting') {
           throw new ConflictError(
             `The dev session of project ${uuid} is being deleted; try again when it is gone`,
@@ -180,7 +186,7 @@ export class DevSessionsService implements DevSessionsApi {
     if (opts.wait)
       await this.waitFor(
         uuid,
-        s => s?.state !== 'provisioning',
+        s => s?.state !== 'provisioning' && s?.state !== 'starting',
         timeoutSeconds + 90,
       );
     const session = await store.get(uuid);
@@ -217,6 +223,53 @@ export class DevSessionsService implements DevSessionsApi {
       );
     const now = await store.get(projectUuid);
     return now && events.toPublic(now);
+  }
+
+  async setRunning(
+    projectUuid: string,
+    running: boolean,
+    opts: { wait?: boolean; timeoutSeconds?: number } = {},
+  ): Promise<DevSession> {
+    const { store, events } = this.deps;
+    const [from, transition, kind] = running
+      ? (['stopped', 'startRequested', 'start'] as const)
+      : (['ready', 'stopRequested', 'stop'] as const);
+    // already there, or on the way
+    const on: string[] = running
+      ? ['ready', 'starting']
+      : ['stopped', 'stopping'];
+    const s = await store.get(projectUuid);
+    if (!s)
+      throw new NotFoundError(`Project ${projectUuid} has no dev session`);
+    if (!on.includes(s.state)) {
+      if (s.state !== from)
+        throw new ConflictError(
+          `The dev session of project ${projectUuid} is ${s.state}; it can be ${
+            running ? 'started when stopped' : 'stopped when ready'
+          }`,
+        );
+      await this.requireCluster().checkReachable();
+      const timeoutSeconds = this.deps.settings.timeoutSeconds;
+      if (
+        await this.withJob(projectUuid, kind, timeoutSeconds, trx =>
+          store.transition(projectUuid, transition, { lastError: null }, trx),
+        )
+      ) {
+        this.deps.logger.info(
+          `${
+            running ? 'Starting' : 'Stopping'
+          } the dev session of project ${projectUuid}`,
+        );
+        events.upserted(await store.get(projectUuid));
+      }
+    }
+    if (opts.wait)
+      await this.waitFor(
+        projectUuid,
+        x => !x || x.state !== on[1],
+        opts.timeoutSeconds ?? this.deps.settings.timeoutSeconds + 90,
+      );
+    return this.get(projectUuid);
   }
 
   /** Polls the database (so it sees the work of any replica) until done or the timeout. */

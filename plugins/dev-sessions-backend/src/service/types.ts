@@ -71,4 +71,14 @@ export interface DevSessionsApi {
     projectUuid: string,
     opts?: DeleteOptions,
   ): Promise<DevSession | undefined>;
+  /**
+   * Stops a ready session (0 replicas; the volumes and everything else stay) or starts a
+   * stopped one. Idempotent: a session already there (or on its way) is returned as it is;
+   * ConflictError from any other state. `wait` blocks until the job is done.
+   */
+  setRunning(
+    projectUuid: string,
+    running: boolean,
+    opts?: { wait?: boolean; timeoutSeconds?: number },
+  ): Promise<DevSession>;
 }

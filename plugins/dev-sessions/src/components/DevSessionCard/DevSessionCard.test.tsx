@@ -307,6 +307,20 @@ describe('DevSessionCard', () => {
     expect(button('VS Code')).toBeDisabled();
   });
 
+  it('stopped: says so, with its links disabled', async () => {
+    await renderCard({
+      get: async () => session('stopped'),
+      status: async () => ({ ...status({}), containers: [], pod: undefined }),
+    });
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId('session-state')).getByText('stopped'),
+      ).toBeInTheDocument(),
+    );
+    for (const name of ['Preview', 'Chat', 'VS Code'])
+      expect(button(name)).toBeDisabled();
+  });
+
   it('unknown state from a newer backend is shown as unknown', async () => {
     await renderCard({
       get: async () => session('hibernating' as any),

@@ -22,6 +22,12 @@ export function StateBadge({
       return <StatusError>failed</StatusError>;
     case 'deleting':
       return <StatusWarning>deleting</StatusWarning>;
+    case 'stopping':
+      return <StatusRunning>stopping</StatusRunning>;
+    case 'starting':
+      return <StatusRunning>starting</StatusRunning>;
+    case 'stopped':
+      return <StatusAborted>stopped</StatusAborted>;
     default:
       return <StatusAborted>unknown</StatusAborted>;
   }

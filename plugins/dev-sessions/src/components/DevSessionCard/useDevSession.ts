@@ -71,6 +71,8 @@ export function useDevSession(projectUuid: string | undefined) {
   const busy =
     session?.state === 'provisioning' ||
     session?.state === 'deleting' ||
+    session?.state === 'stopping' ||
+    session?.state === 'starting' ||
     (session?.state === 'ready' &&
       status?.containers.some(c => !c.ready && !c.reason));
 
