@@ -225,6 +225,23 @@ export class DevSessionsClient {
     return r.status === 202 ? r.body : undefined;
   }
 
+  /**
+   * Stops (`running: false`) or starts the project's session; idempotent. Returns the session,
+   * `stopped`/`ready` once there, `stopping`/`starting` on the way (`wait` blocks until done).
+   */
+  async setRunning(
+    projectUuid: string,
+    running: boolean,
+    opts: DevSessionsCallOptions & DevSessionsWaitOptions = {},
+  ): Promise<DevSession> {
+    const r = await this.request<DevSession>(
+      'POST',
+      `${sessionPath(projectUuid)}/${running ? 'start' : 'stop'}`,
+      { token: opts.token, query: waitQuery(opts) },
+    );
+    return r.body;
+  }
+
   async list(
     filter: DevSessionListFilter = {},
     opts: DevSessionsCallOptions = {},

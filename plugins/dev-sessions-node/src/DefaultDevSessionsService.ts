@@ -93,6 +93,18 @@ export class DefaultDevSessionsService implements DevSessionsService {
     });
   }
 
+  async setRunning(
+    projectUuid: string,
+    running: boolean,
+    options: DevSessionsServiceRequestOptions & DevSessionsWaitOptions,
+  ): Promise<DevSession> {
+    return this.#client.setRunning(projectUuid, running, {
+      token: await this.#token(options),
+      wait: options.wait,
+      timeoutSeconds: options.timeoutSeconds,
+    });
+  }
+
   async #token(options: DevSessionsServiceRequestOptions): Promise<string> {
     const { token } = await this.#auth.getPluginRequestToken({
       onBehalfOf: options.credentials,

@@ -71,4 +71,14 @@ export interface DevSessionsService {
     projectUuid: string,
     options: DevSessionsServiceRequestOptions & DevSessionsWaitOptions,
   ): Promise<DevSession | undefined>;
+
+  /**
+   * Stops (`running: false`: no pod, the workspace stays) or starts the project's session.
+   * Idempotent; with `wait` the call blocks until it is `stopped`/`ready` or the timeout.
+   */
+  setRunning(
+    projectUuid: string,
+    running: boolean,
+    options: DevSessionsServiceRequestOptions & DevSessionsWaitOptions,
+  ): Promise<DevSession>;
 }

@@ -8,7 +8,7 @@ import { scaffolderModuleDevSessions } from './module';
 const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 
 describe('scaffolderModuleDevSessions', () => {
-  it('starts inside a backend and registers dev-session:create and dev-session:delete', async () => {
+  it('starts inside a backend and registers the create, delete, stop and start actions', async () => {
     const addActions = jest.fn();
     // no factory for devSessionsServiceRef: the default (REST) one is used
     await startTestBackend({
@@ -16,7 +16,12 @@ describe('scaffolderModuleDevSessions', () => {
       features: [scaffolderModuleDevSessions],
     });
     const ids = addActions.mock.calls.flat().map((a: { id: string }) => a.id);
-    expect(ids).toEqual(['dev-session:create', 'dev-session:delete']);
+    expect(ids).toEqual([
+      'dev-session:create',
+      'dev-session:delete',
+      'dev-session:stop',
+      'dev-session:start',
+    ]);
   });
 
   it("gives the actions the backend's dev-sessions service", async () => {

@@ -3,9 +3,11 @@ import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-no
 import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
 import { createDevSessionCreateAction } from './actions/create';
 import { createDevSessionDeleteAction } from './actions/delete';
+import { createDevSessionStartAction } from './actions/start';
+import { createDevSessionStopAction } from './actions/stop';
 
 /**
- * Scaffolder module with the `dev-session:create` and `dev-session:delete` actions. They use
+ * Scaffolder module with the `dev-session:create`, `dev-session:delete`, `dev-session:stop` and `dev-session:start` actions. They use
  * the dev-sessions service on behalf of the user running the task.
  *
  * @public
@@ -23,6 +25,8 @@ export const scaffolderModuleDevSessions = createBackendModule({
         scaffolderActions.addActions(
           createDevSessionCreateAction({ sessions }),
           createDevSessionDeleteAction({ sessions }),
+          createDevSessionStopAction({ sessions }),
+          createDevSessionStartAction({ sessions }),
         );
       },
     });

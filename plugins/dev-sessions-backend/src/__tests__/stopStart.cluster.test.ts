@@ -8,8 +8,14 @@ import {
   startDevSessionsTestBackend,
 } from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  createDevSessionStartAction,
+  createDevSessionStopAction,
+} from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
+import { actionDeps } from '../__testUtils__/actionDeps';
 
 jest.setTimeout(300_000);
 
@@ -97,6 +103,17 @@ describe('stop and start', () => {
       .send({ projectId: 'stop start' });
     expect(got.status).toBe(200);
     expect(got.body.state).toBe('ready');
+    expect(await replicas()).toBe(1);
+    expect((await workspaceClaim()).metadata.uid).toBe(claimUid);
+  });
+
+  it('stops and starts through the scaffolder actions (action -> REST -> Helm)', async () => {
+    const deps = actionDeps(server.port());
+    const stop = createMockActionContext({ input: { projectUuid: uuid } });
+    await createDevSessionStopAction(deps).handler(stop as any);
+    expect(await replicas()).toBe(0);
+    const start = createMockActionContext({ input: { projectUuid: uuid } });
+    await createDevSessionStartAction(deps).handler(start as any);
     expect(await replicas()).toBe(1);
     expect((await workspaceClaim()).metadata.uid).toBe(claimUid);
   });

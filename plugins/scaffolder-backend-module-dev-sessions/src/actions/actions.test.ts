@@ -10,6 +10,8 @@ import addFormats from 'ajv-formats';
 import yaml from 'yaml';
 import { createDevSessionCreateAction } from './create';
 import { createDevSessionDeleteAction } from './delete';
+import { createDevSessionStartAction } from './start';
+import { createDevSessionStopAction } from './stop';
 
 const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 
@@ -122,6 +124,24 @@ function fakeSessions(
       }
       store.delete(uuid);
       return undefined;
+    },
+    // answers on the way (stopping/starting) first, then there; failed when scripted so
+    async setRunning(uuid, running, opts) {
+      calls.push(
+        `${running ? 'start' : 'stop'} ${uuid} for ${who(opts)} wait=${
+          opts.wait
+        } timeout=${opts.timeoutSeconds}`,
+      );
+      const s = store.get(uuid);
+      if (!s) throw new DevSessionsApiError('not found', 404);
+      const state = states[Math.min(i++, states.length - 1)];
+      const next = {
+        ...s,
+        state,
+        lastError: state === 'failed' ? 'helm upgrade failed' : undefined,
+      };
+      store.set(uuid, next);
+      return next;
     },
   };
   return { sessions, calls, store };
@@ -334,6 +354,51 @@ describe('dev-session:create', () => {
         }) as any,
       ),
     ).rejects.toThrow('Invalid projectId');
+  });
+});
+
+describe('dev-session:stop and dev-session:start', () => {
+  it('stops for the user running the task, asking again until it is stopped', async () => {
+    const { sessions, calls, store } = fakeSessions(['stopping', 'stopped']);
+    store.set(UUID, session(UUID, 'ready'));
+    const action = createDevSessionStopAction({ sessions, pollIntervalMs: 1 });
+    const ctx = createMockActionContext({ input: { projectUuid: UUID } });
+    await action.handler(ctx as any);
+    expect(calls).toEqual([
+      `stop ${UUID} for user:default/mock wait=true timeout=60`,
+      `stop ${UUID} for user:default/mock wait=true timeout=60`,
+    ]);
+    expect(outputs(ctx)).toEqual({ state: 'stopped' });
+  });
+
+  it('starts, and fails the step with the reason when the session fails', async () => {
+    const ok = fakeSessions(['ready']);
+    ok.store.set(UUID, session(UUID, 'stopped'));
+    const ctx = createMockActionContext({ input: { projectUuid: UUID } });
+    await createDevSessionStartAction({ sessions: ok.sessions }).handler(
+      ctx as any,
+    );
+    expect(outputs(ctx)).toEqual({ state: 'ready' });
+
+    const bad = fakeSessions(['failed']);
+    bad.store.set(UUID, session(UUID, 'stopped'));
+    await expect(
+      createDevSessionStartAction({ sessions: bad.sessions }).handler(
+        createMockActionContext({ input: { projectUuid: UUID } }) as any,
+      ),
+    ).rejects.toThrow(
+      `The dev session of project ${UUID} failed to start: helm upgrade failed`,
+    );
+  });
+
+  it('dry run changes nothing', async () => {
+    const { sessions, calls } = fakeSessions();
+    const ctx = {
+      ...createMockActionContext({ input: { projectUuid: UUID } }),
+      isDryRun: true,
+    };
+    await createDevSessionStopAction({ sessions }).handler(ctx as any);
+    expect(calls).toEqual([]);
   });
 });
 
