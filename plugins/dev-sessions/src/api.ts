@@ -10,6 +10,8 @@ export interface DevSessionsApi {
   status(projectUuid: string): Promise<DevSessionStatus>;
   /** Issues or renews the cookie that signs in the session links; returns its expiry. */
   refreshLinkCookie(): Promise<{ expiresAt: string }>;
+  /** Stops (false) or starts (true) the session; returns it on its way. */
+  setRunning(projectUuid: string, running: boolean): Promise<DevSession>;
 }
 
 /** ApiRef of the dev-sessions client (DevSessionsClient over discoveryApi and fetchApi). @public */

@@ -233,6 +233,25 @@ describe('dev session card in a real browser', () => {
     );
     expect(res?.status()).toBe(401);
     await stranger.close();
+
+    // stop from the card (after a confirmation), then start again
+    const control = page.getByTestId('run-control');
+    await control.getByText('Stop').click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: 'Stop' })
+      .click();
+    await cardState().getByText('stopped').waitFor({ timeout: 120_000 });
+    await page.screenshot({
+      path: path.join(results, 'e2e-card-stopped.png'),
+      fullPage: true,
+    });
+    await control.getByText('Start').click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: 'Start' })
+      .click();
+    await cardState().getByText('ready').waitFor({ timeout: 120_000 });
     expect(
       (await api('DELETE', `/projects/${uuid}/session?wait=true`)).status,
     ).toBe(204);

@@ -1,9 +1,12 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
+  mockApis,
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import {
   DevSession,
@@ -100,7 +103,11 @@ function status(
 }
 
 /** The card with `api`; the links' cookie is issued (for an hour) unless `api` says otherwise. */
-function renderCard(api: Partial<DevSessionsApi>, e: any = entity) {
+function renderCard(
+  api: Partial<DevSessionsApi>,
+  e: any = entity,
+  permission = mockApis.permission(),
+) {
   const withCookie: Partial<DevSessionsApi> = {
     refreshLinkCookie: async () => ({
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
@@ -113,6 +120,7 @@ function renderCard(api: Partial<DevSessionsApi>, e: any = entity) {
         <DevSessionCard />
       </EntityProvider>
     </TestApiProvider>,
+    { apis: [[permissionApiRef, permission]] },
   );
 }
 
@@ -319,6 +327,46 @@ describe('DevSessionCard', () => {
     );
     for (const name of ['Preview', 'Chat', 'VS Code'])
       expect(button(name)).toBeDisabled();
+  });
+
+  it('stops a ready session after a confirmation, then refreshes', async () => {
+    const setRunning = jest.fn(async () => session('stopping'));
+    const get = jest.fn(async () => session('ready'));
+    await renderCard({ get, status: async () => status({}), setRunning });
+    const stop = await screen.findByTestId('run-control');
+    expect(stop).toHaveTextContent('Stop');
+    await userEvent.click(stop);
+    expect(setRunning).not.toHaveBeenCalled();
+    await userEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Stop',
+      }),
+    );
+    expect(setRunning).toHaveBeenCalledWith(UUID, false);
+    await waitFor(() => expect(get.mock.calls.length).toBeGreaterThan(1));
+  });
+
+  it('offers Start on a stopped session', async () => {
+    await renderCard({
+      get: async () => session('stopped'),
+      status: async () => ({ ...status({}), containers: [], pod: undefined }),
+    });
+    expect(await screen.findByTestId('run-control')).toHaveTextContent('Start');
+  });
+
+  it('hides Stop from people without dev-session.update', async () => {
+    // another project: usePermission caches answers per permission and resource (swr)
+    const other = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    await renderCard(
+      {
+        get: async () => ({ ...session('ready'), projectUuid: other }),
+        status: async () => status({}),
+      },
+      entity,
+      mockApis.permission({ authorize: AuthorizeResult.DENY }),
+    );
+    await screen.findByTestId('session-state');
+    expect(screen.queryByTestId('run-control')).toBeNull();
   });
 
   it('unknown state from a newer backend is shown as unknown', async () => {

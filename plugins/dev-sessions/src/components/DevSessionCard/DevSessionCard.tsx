@@ -10,6 +10,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import { ContainerStatusTable } from './ContainerStatusTable';
 import { createSessionUrl } from './helpers';
 import { ago } from './hints';
+import { RunControls } from './RunControls';
 import { SessionLinks } from './SessionLinks';
 import { StateBadge } from './StateBadge';
 import { useDevSession } from './useDevSession';
@@ -138,6 +139,7 @@ export const DevSessionCard = () => {
       )}
       <ContainerStatusTable status={status} />
       <SessionLinks session={session} status={status} />
+      <RunControls session={session} onChange={() => live.load()} />
       <Typography variant="caption" color="textSecondary" display="block">
         Namespace {session.namespace} · release {session.releaseName} · chart{' '}
         {session.chartVersion} · cluster {session.cluster}
