@@ -103,6 +103,17 @@ export interface Config {
        */
       cookieTtlMinutes?: number;
     };
+    /**
+     * Per-owner limits (the owner entity ref of the session: a user or a group). Past them,
+     * creating (or starting) answers 409 naming the limit and the current count, and nothing
+     * is created. Unset: no limit.
+     */
+    limits?: {
+      /** Sessions one owner may have, in any state. */
+      maxSessionsPerOwner?: number;
+      /** Sessions one owner may have running (provisioning, starting or ready). */
+      maxRunningPerOwner?: number;
+    };
     /** The cluster sessions run on. Default: the local cluster (or KUBECONFIG). */
     cluster?: {
       /**

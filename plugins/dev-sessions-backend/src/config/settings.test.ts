@@ -61,6 +61,27 @@ describe('readSettings', () => {
     });
   });
 
+  describe('limits', () => {
+    it('reads the per-owner limits, none by default, and refuses what is not a count', () => {
+      expect(read({ chart }).limits).toEqual({
+        maxSessionsPerOwner: undefined,
+        maxRunningPerOwner: undefined,
+      });
+      expect(
+        read({
+          chart,
+          limits: { maxSessionsPerOwner: 5, maxRunningPerOwner: 2 },
+        }).limits,
+      ).toEqual({ maxSessionsPerOwner: 5, maxRunningPerOwner: 2 });
+      for (const bad of [0, 1.5, -1])
+        expect(() =>
+          read({ chart, limits: { maxRunningPerOwner: bad } }),
+        ).toThrow(
+          'devSessions.limits.maxRunningPerOwner must be a whole number of 1 or more',
+        );
+    });
+  });
+
   describe('gateway', () => {
     it('defaults to port 7008 with the origin known once it listens, and 8-hour sign-ins', () => {
       expect(read({ chart }).gateway).toEqual({

@@ -52,6 +52,8 @@ export interface DevSessionsSettings {
   /** Path of the helm binary. */
   helmBinary: string;
   reconcileIntervalSeconds: number;
+  /** Per-owner limits (devSessions.limits); unset: none. */
+  limits: { maxSessionsPerOwner?: number; maxRunningPerOwner?: number };
 }
 
 function readChart(c: Config | undefined): ChartSource {
@@ -106,6 +108,13 @@ function readGateway(c: Config | undefined): GatewaySettings {
     listen: { host: c?.getOptionalString('gateway.listen.host'), port },
     cookieTtlMs: positive(c, 'gateway.cookieTtlMinutes', 480) * 60_000,
   };
+}
+
+function optionalCount(c: Config | undefined, key: string) {
+  const v = c?.getOptionalNumber(key);
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+    throw new Error(`devSessions.${key} must be a whole number of 1 or more`);
+  return v;
 }
 
 function positive(c: Config | undefined, key: string, fallback: number) {
@@ -163,5 +172,9 @@ export function readSettings(config: Config): DevSessionsSettings {
     jobs: readJobs(c),
     helmBinary: c?.getOptionalString('helm.binary') ?? 'helm',
     reconcileIntervalSeconds: positive(c, 'reconcile.intervalSeconds', 60),
+    limits: {
+      maxSessionsPerOwner: optionalCount(c, 'limits.maxSessionsPerOwner'),
+      maxRunningPerOwner: optionalCount(c, 'limits.maxRunningPerOwner'),
+    },
   };
 }

@@ -42,7 +42,9 @@ const spec = (extra: Partial<DevSessionSpec> = {}): DevSessionSpec => ({
   ...extra,
 });
 
-async function setup(opts: { cluster?: boolean } = {}) {
+async function setup(
+  opts: { cluster?: boolean; limits?: Record<string, number> } = {},
+) {
   const { store, jobs } = await sqliteStores(databases);
   const settings = readSettings(
     new ConfigReader({
@@ -50,6 +52,7 @@ async function setup(opts: { cluster?: boolean } = {}) {
         chart: { path: chartPath },
         helm: { timeoutSeconds: 60 },
         jobs: { replicaId: 'r1', leaseSeconds: 0.3 },
+        ...(opts.limits && { limits: opts.limits }),
       },
     }),
   );
@@ -102,6 +105,45 @@ async function setup(opts: { cluster?: boolean } = {}) {
 }
 
 describe('DevSessionsService', () => {
+  it('keeps an owner within maxSessionsPerOwner: 409 naming the limit and the count, nothing created', async () => {
+    const { service, store, helm } = await setup({
+      limits: { maxSessionsPerOwner: 1 },
+    });
+    await service.getOrCreate(spec(), { wait: true });
+    const error = await service
+      .getOrCreate(spec({ projectUuid: B }))
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe(
+      'user:default/jane has 1 dev sessions, the most the platform allows (devSessions.limits.maxSessionsPerOwner = 1); delete one first',
+    );
+    expect(await store.get(B)).toBeUndefined();
+    expect(helm.template).toHaveBeenCalledTimes(1);
+    // another owner is not limited by Jane's sessions; get-or-create of her own still answers
+    await service.getOrCreate(
+      spec({ projectUuid: B, owner: 'user:default/joe' }),
+    );
+    expect((await service.getOrCreate(spec())).created).toBe(false);
+  });
+
+  it('keeps an owner within maxRunningPerOwner on create and on start; a stopped one does not count', async () => {
+    const { service, store } = await setup({
+      limits: { maxRunningPerOwner: 1 },
+    });
+    await service.getOrCreate(spec(), { wait: true });
+    await expect(service.getOrCreate(spec({ projectUuid: B }))).rejects.toThrow(
+      'user:default/jane has 1 running dev sessions, the most the platform allows (devSessions.limits.maxRunningPerOwner = 1); stop one first',
+    );
+    expect((await service.setRunning(A, false, { wait: true })).state).toBe(
+      'stopped',
+    );
+    await service.getOrCreate(spec({ projectUuid: B }), { wait: true });
+    await expect(service.setRunning(A, true)).rejects.toThrow(
+      /maxRunningPerOwner = 1/,
+    );
+    expect((await store.get(A))!.state).toBe('stopped');
+  });
+
   it('creates a session: stored provisioning with its links, then ready through its job', async () => {
     const { service, store, jobs, helm, cluster, changes } = await setup();
     const first = await service.getOrCreate(spec());

@@ -76,6 +76,35 @@ export class DevSessionsService implements DevSessionsApi {
     };
   }
 
+  /**
+   * The platform's per-owner limits (`devSessions.limits`): a new session may not take an
+   * owner past `maxSessionsPerOwner` sessions, nor a new or started one past
+   * `maxRunningPerOwner` running ones (provisioning, starting or ready). 409 naming the limit
+   * and the count; nothing changes.
+   */
+  private async checkLimits(owner: string, adding: 'session' | 'running') {
+    const { maxSessionsPerOwner, maxRunningPerOwner } =
+      this.deps.settings.limits;
+    if (maxSessionsPerOwner === undefined && maxRunningPerOwner === undefined)
+      return;
+    const mine = await this.deps.store.list({ owner });
+    if (
+      adding === 'session' &&
+      maxSessionsPerOwner !== undefined &&
+      mine.length >= maxSessionsPerOwner
+    )
+      throw new ConflictError(
+        `${owner} has ${mine.length} dev sessions, the most the platform allows (devSessions.limits.maxSessionsPerOwner = ${maxSessionsPerOwner}); delete one first`,
+      );
+    const running = mine.filter(s =>
+      ['provisioning', 'starting', 'ready'].includes(s.state),
+    ).length;
+    if (maxRunningPerOwner !== undefined && running >= maxRunningPerOwner)
+      throw new ConflictError(
+        `${owner} has ${running} running dev sessions, the most the platform allows (devSessions.limits.maxRunningPerOwner = ${maxRunningPerOwner}); stop one first`,
+      );
+  }
+
   /** Renders and checks, then makes sure the namespace is ours or free (409 otherwise). */
   private async prepare(
     spec: DevSessionSpec,
@@ -173,6 +202,7 @@ export class DevSessionsService implements DevSessionsApi {
         }
         break;
       }
+      await this.checkLimits(spec.owner, 'session');
       rendered ??= await this.prepare(spec, values);
       const session = this.newSession(spec, rendered);
       created = await this.withJob(uuid, 'provision', timeoutSeconds, trx =>
@@ -249,6 +279,7 @@ export class DevSessionsService implements DevSessionsApi {
           }`,
         );
       await this.requireCluster().checkReachable();
+      if (running) await this.checkLimits(s.owner, 'running');
       const timeoutSeconds = this.deps.settings.timeoutSeconds;
       if (
         await this.withJob(projectUuid, kind, timeoutSeconds, trx =>
