@@ -1,4 +1,5 @@
 import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
+import type { JobKind } from '../database/JobStore';
 
 /**
  * Every state change of a session, by name. A session is created in `provisioning` (with a
@@ -51,13 +52,16 @@ export type TransitionName = keyof typeof TRANSITIONS;
 /** The state a session is created in. */
 export const INITIAL_STATE: DevSessionState = 'provisioning';
 
+/** The job a session in a busy state waits for: Helm work is pending or running for it. */
+export const JOB_OF_STATE: Partial<Record<DevSessionState, JobKind>> = {
+  provisioning: 'provision',
+  deleting: 'delete',
+  stopping: 'stop',
+  starting: 'start',
+};
+
 /** States in which Helm work is pending or running for the session (a job exists). */
-export const BUSY_STATES: readonly DevSessionState[] = [
-  'provisioning',
-  'deleting',
-  'stopping',
-  'starting',
-];
+export const BUSY_STATES = Object.keys(JOB_OF_STATE) as DevSessionState[];
 
 /** Whether `name` may be applied to a session in state `from`. */
 export function canTransition(

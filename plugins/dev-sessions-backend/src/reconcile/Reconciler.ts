@@ -1,23 +1,15 @@
-import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Cluster } from '../cluster/Cluster';
-import { JobKind, JobStore } from '../database/JobStore';
+import { JobStore } from '../database/JobStore';
+import { JOB_OF_STATE } from '../lifecycle/transitions';
 import { SessionStore, StoredSession } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';
 import { SessionEvents } from '../service/SessionEvents';
 
-/** The job a session in a busy state is waiting for. */
-const JOB_OF_STATE: Partial<Record<DevSessionState, JobKind>> = {
-  provisioning: 'provision',
-  deleting: 'delete',
-  stopping: 'stop',
-  starting: 'start',
-};
-
 /**
  * Corrects stored state from the cluster, on one replica at a time (a global scheduled task):
- * a ready session whose Helm release vanished or failed becomes `failed`; a `provisioning` or
- * `deleting` session without a job (rows from before durable jobs) gets its job again. Sessions
+ * a ready session whose Helm release vanished or failed becomes `failed`; a busy session
+ * (provisioning, deleting, stopping, starting) without its job gets the job again. Sessions
  * with a job are the job's business and are left alone.
  */
 export class Reconciler {
