@@ -232,6 +232,8 @@ function components(bin: string): Component[] {
         // lost only after 2 min without a renewal (default 50 s), so a busy 2-core machine that
         // starves kwok for a moment never marks every pod NotReady.
         '--node-monitor-period=5s',
+        // quotas recount every 15 s (default 5 min), so a missed pod event settles quickly
+        '--resource-quota-sync-period=15s',
         '--node-monitor-grace-period=2m',
       ],
     },

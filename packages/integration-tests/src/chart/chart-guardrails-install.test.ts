@@ -152,7 +152,8 @@ describe.each(SIZES)(
           const quota = await get('resourcequota', 'dev-session');
           return quota.status?.used?.pods === '1' && quota.status.used;
         },
-        30_000,
+        // a full recount comes every 15 s (the local cluster's quota sync period)
+        90_000,
       );
       expect(used.pods).toBe('1');
       return pod;
