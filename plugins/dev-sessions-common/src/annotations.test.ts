@@ -24,18 +24,21 @@ describe('dev-sessions-common', () => {
     }
   });
 
-  it('defines create, read and delete permissions with distinct names', () => {
+  it('defines create, read, update, delete and admin permissions with distinct names', () => {
     const names = devSessionPermissions.map(p => p.name);
     expect(names).toEqual([
       'dev-session.create',
       'dev-session.read',
       'dev-session.update',
       'dev-session.delete',
+      'dev-session.admin',
     ]);
     expect(devSessionPermissions[2]).toMatchObject({
       type: 'resource',
       resourceType: 'dev-session',
     });
+    // the installation-wide view has no resource
+    expect(devSessionPermissions[4]).toMatchObject({ type: 'basic' });
   });
 
   it('exposes the same things through the default export', () => {

@@ -24,7 +24,8 @@ export const devSessionDeletePermission = createPermission({
 });
 
 /**
- * Change an existing dev session: retry a `failed` one (with its stored values). Owner-scoped
+ * Change an existing dev session: retry a `failed` one (with its stored values), stop and start
+ * it. Owner-scoped
  * through `IS_OWNER` in the app's policy. @public
  */
 export const devSessionUpdatePermission = createPermission({
@@ -33,10 +34,20 @@ export const devSessionUpdatePermission = createPermission({
   resourceType: DEV_SESSION_RESOURCE_TYPE,
 });
 
+/**
+ * The platform team's view of the whole installation, such as the orphan namespaces report
+ * (`GET /orphans`). The shipped policy gives it to backend services and the admins only. @public
+ */
+export const devSessionAdminPermission = createPermission({
+  name: 'dev-session.admin',
+  attributes: { action: 'read' },
+});
+
 /** All dev-session permissions. @public */
 export const devSessionPermissions = [
   devSessionCreatePermission,
   devSessionReadPermission,
   devSessionUpdatePermission,
   devSessionDeletePermission,
+  devSessionAdminPermission,
 ];

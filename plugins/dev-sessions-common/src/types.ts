@@ -69,6 +69,22 @@ export interface DevSession {
   cluster: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * When the session was last used: its links opened, the API used on it (creating, starting,
+   * the activity route) or the workspace's heartbeat.
+   */
+  lastActivityAt?: string;
+  /**
+   * When the platform will stop this running session for being idle
+   * (`devSessions.lifecycle.idleStopAfter` after the last use), if that is configured.
+   */
+  idleStopAt?: string;
+  /**
+   * When the platform will delete this session for being unused
+   * (`devSessions.lifecycle.expireAfter`, or `deleteStoppedAfter` for a stopped one). Any use
+   * moves it later.
+   */
+  expiresAt?: string;
 }
 
 /** Live status of one container. @public */

@@ -239,4 +239,59 @@ describe('readSettings', () => {
       );
     },
   );
+
+  it('reads the lifecycle: always-on by default, a year to expiry, a week of notice', () => {
+    expect(read({ chart }).lifecycle).toEqual({
+      idleStopAfterMs: undefined,
+      expireAfterMs: 365 * 24 * 3600_000,
+      deleteStoppedAfterMs: undefined,
+      notifyBeforeMs: 7 * 24 * 3600_000,
+      deleteOrphans: false,
+      orphanGracePeriodMs: 3600_000,
+      sweepIntervalMs: 60_000,
+      activityBaseUrl: undefined,
+    });
+    const l = read({
+      chart,
+      lifecycle: {
+        idleStopAfter: { minutes: 30 },
+        expireAfter: 'P90D',
+        deleteStoppedAfter: { days: 30 },
+        notifyBefore: { seconds: 0 },
+        deleteOrphans: true,
+        orphanGracePeriod: 'PT2H',
+        sweepInterval: { seconds: 5 },
+        activityBaseUrl:
+          'http://backstage.dev-sessions-system:7007/api/dev-sessions/',
+      },
+    }).lifecycle;
+    expect(l).toEqual({
+      idleStopAfterMs: 30 * 60_000,
+      expireAfterMs: 90 * 24 * 3600_000,
+      deleteStoppedAfterMs: 30 * 24 * 3600_000,
+      notifyBeforeMs: 0,
+      deleteOrphans: true,
+      orphanGracePeriodMs: 2 * 3600_000,
+      sweepIntervalMs: 5000,
+      activityBaseUrl:
+        'http://backstage.dev-sessions-system:7007/api/dev-sessions',
+    });
+  });
+
+  it.each([
+    [
+      { idleStopAfter: 'soon' },
+      /devSessions.lifecycle.idleStopAfter must be a duration/,
+    ],
+    [
+      { expireAfter: { minutes: 0 } },
+      /lifecycle.expireAfter must be a positive duration/,
+    ],
+    [
+      { activityBaseUrl: 'backstage:7007' },
+      /activityBaseUrl must be an http\(s\) URL/,
+    ],
+  ])('refuses the lifecycle %p', (lifecycle, message) => {
+    expect(() => read({ chart, lifecycle })).toThrow(message);
+  });
 });

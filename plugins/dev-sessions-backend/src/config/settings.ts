@@ -1,4 +1,5 @@
-import { Config } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
+import { durationToMilliseconds } from '@backstage/types';
 import {
   DEV_SESSION_SIZES,
   DevSessionSize,
@@ -35,6 +36,28 @@ export interface JobSettings {
   concurrency: number;
 }
 
+/** Idle stop, expiry and orphan clean-up (devSessions.lifecycle). Times in milliseconds. */
+export interface LifecycleSettings {
+  /** A running session unused this long is stopped; undefined: never (the default). */
+  idleStopAfterMs?: number;
+  /** A session unused this long is deleted. Default 365 days. */
+  expireAfterMs: number;
+  /** A stopped session unused this long is deleted; undefined: only `expireAfterMs`. */
+  deleteStoppedAfterMs?: number;
+  /** The owner is told this long before the deletion (and the deletion waits for it). Default 7 days. */
+  notifyBeforeMs: number;
+  /** Whether orphan namespaces are deleted after `orphanGracePeriodMs` (default: only reported). */
+  deleteOrphans: boolean;
+  orphanGracePeriodMs: number;
+  /** How often one replica sweeps for idle, expired and orphaned sessions. Default 1 minute. */
+  sweepIntervalMs: number;
+  /**
+   * The plugin's base URL as session pods reach it, for their heartbeat; undefined: the
+   * backend's external base URL.
+   */
+  activityBaseUrl?: string;
+}
+
 /** Settings of the service, read from `devSessions` config. */
 export interface DevSessionsSettings {
   /** The chart as configured (a local directory or a reference Helm pulls). */
@@ -54,6 +77,64 @@ export interface DevSessionsSettings {
   reconcileIntervalSeconds: number;
   /** Per-owner limits (devSessions.limits); unset: none. */
   limits: { maxSessionsPerOwner?: number; maxRunningPerOwner?: number };
+  lifecycle: LifecycleSettings;
+  /** This installation's name, a label of its namespaces (devSessions.instance). */
+  instance: string;
+}
+
+/** A duration of devSessions config (`{ minutes: 30 }` or ISO 8601 `PT30M`), in ms. */
+function duration(
+  c: Config | undefined,
+  key: string,
+  fallbackMs?: number,
+  allowZero = false,
+): number | undefined {
+  if (!c?.has(key)) return fallbackMs;
+  let ms: number;
+  try {
+    ms = durationToMilliseconds(readDurationFromConfig(c, { key }));
+  } catch (e) {
+    throw new Error(
+      `devSessions.${key} must be a duration such as { minutes: 30 } or PT30M: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  if (!(ms > 0 || (allowZero && ms === 0)))
+    throw new Error(`devSessions.${key} must be a positive duration`);
+  return ms;
+}
+
+const DAY_MS = 24 * 3600_000;
+
+function readInstance(c: Config | undefined): string {
+  const instance = c?.getOptionalString('instance') ?? 'default';
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(instance))
+    throw new Error(
+      'devSessions.instance must be a DNS label (lower-case letters, digits and -, at most 63 characters)',
+    );
+  return instance;
+}
+
+function readLifecycle(c: Config | undefined): LifecycleSettings {
+  const activityBaseUrl = c?.getOptionalString('lifecycle.activityBaseUrl');
+  if (
+    activityBaseUrl !== undefined &&
+    !/^https?:\/\/[^\s]+$/.test(activityBaseUrl)
+  )
+    throw new Error(
+      'devSessions.lifecycle.activityBaseUrl must be an http(s) URL',
+    );
+  return {
+    idleStopAfterMs: duration(c, 'lifecycle.idleStopAfter'),
+    expireAfterMs: duration(c, 'lifecycle.expireAfter', 365 * DAY_MS)!,
+    deleteStoppedAfterMs: duration(c, 'lifecycle.deleteStoppedAfter'),
+    notifyBeforeMs: duration(c, 'lifecycle.notifyBefore', 7 * DAY_MS, true)!,
+    deleteOrphans: c?.getOptionalBoolean('lifecycle.deleteOrphans') ?? false,
+    orphanGracePeriodMs: duration(c, 'lifecycle.orphanGracePeriod', 3600_000)!,
+    sweepIntervalMs: duration(c, 'lifecycle.sweepInterval', 60_000)!,
+    activityBaseUrl: activityBaseUrl?.replace(/\/$/, ''),
+  };
 }
 
 function readChart(c: Config | undefined): ChartSource {
@@ -176,5 +257,7 @@ export function readSettings(config: Config): DevSessionsSettings {
       maxSessionsPerOwner: optionalCount(c, 'limits.maxSessionsPerOwner'),
       maxRunningPerOwner: optionalCount(c, 'limits.maxRunningPerOwner'),
     },
+    lifecycle: readLifecycle(c),
+    instance: readInstance(c),
   };
 }

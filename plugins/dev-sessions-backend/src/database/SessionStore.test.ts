@@ -104,4 +104,83 @@ describe.each(databases.eachSupportedId())('SessionStore on %p', databaseId => {
     expect(await store.delete(uuid)).toBe(false);
     expect(await store.get(uuid)).toBeUndefined();
   });
+
+  it('records uses at most once per interval, and filters by state and last use', async () => {
+    const store = await storeFor(databaseId);
+    const t0 = new Date('2026-11-01T10:00:00.000Z');
+    await store.insertIfAbsent(session(uuid), undefined, t0.toISOString());
+    expect((await store.get(uuid))!.lastActivityAt).toBe(t0.toISOString());
+
+    const t1 = new Date(t0.getTime() + 10_000);
+    expect(await store.touch(uuid, t1, 30_000)).toBe(false); // too soon
+    const t2 = new Date(t0.getTime() + 60_000);
+    expect(await store.touch(uuid, t2, 30_000)).toBe(true);
+    expect((await store.get(uuid))!.lastActivityAt).toBe(t2.toISOString());
+    expect(await store.touch('b3a1c2d4-5e6f-4789-9abc-def012345678')).toBe(
+      false,
+    );
+
+    // a notice is given once, and the next use clears it
+    expect(await store.markExpiryNotified(uuid, t2)).toBe(true);
+    expect(await store.markExpiryNotified(uuid, t2)).toBe(false);
+    expect((await store.get(uuid))!.expiryNotifiedAt).toBe(t2.toISOString());
+    await store.touch(uuid, new Date(t2.getTime() + 60_000), 0);
+    expect((await store.get(uuid))!.expiryNotifiedAt).toBeUndefined();
+
+    const later = new Date(t2.getTime() + 120_000).toISOString();
+    expect(
+      (await store.list({ states: ['provisioning'], unusedSince: later })).map(
+        x => x.projectUuid,
+      ),
+    ).toEqual([uuid]);
+    expect(await store.list({ states: ['ready'], unusedSince: later })).toEqual(
+      [],
+    );
+    expect(await store.list({ unusedSince: t2.toISOString() })).toEqual([]);
+    expect(await store.existing([uuid, 'nope'])).toEqual(new Set([uuid]));
+  });
+
+  it('applies a guarded transition only when the session was not used after the guard', async () => {
+    const store = await storeFor(databaseId);
+    const t0 = '2026-11-01T10:00:00.000Z';
+    await store.insertIfAbsent(session(uuid), undefined, t0);
+    await store.transition(uuid, 'provisioned');
+    await store.touch(uuid, new Date('2026-11-01T11:00:00.000Z'), 0);
+    // the sweep read the session before this use: its stop does not apply
+    expect(
+      await store.transition(uuid, 'stopRequested', { notUsedAfter: t0 }),
+    ).toBe(false);
+    expect((await store.get(uuid))!.state).toBe('ready');
+    expect(
+      await store.transition(uuid, 'stopRequested', {
+        notUsedAfter: '2026-11-01T11:00:00.000Z',
+      }),
+    ).toBe(true);
+  });
+
+  it('keeps the hash of the heartbeat token and finds its project by it', async () => {
+    const store = await storeFor(databaseId);
+    const other = 'b3a1c2d4-5e6f-4789-9abc-def012345678';
+    await store.insertIfAbsent(session(uuid));
+    await store.insertIfAbsent(session(other));
+    expect(await store.activityTokenHash(uuid)).toBeUndefined();
+    await store.setActivityTokenHash(uuid, 'a'.repeat(64));
+    await store.setActivityTokenHash(other, 'b'.repeat(64));
+    expect(await store.activityTokenHash(uuid)).toBe('a'.repeat(64));
+    expect(await store.projectOfActivityToken('b'.repeat(64))).toBe(other);
+    expect(await store.projectOfActivityToken('c'.repeat(64))).toBeUndefined();
+    // one token hash belongs to one session only. (Matched by message: better-sqlite3's native
+    // addon keeps the error class of the first Jest context that loaded it, so in a worker that
+    // ran another SQLite suite first the error is not an `Error` of this context.)
+    const duplicate = await store
+      .setActivityTokenHash(other, 'a'.repeat(64))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(String((duplicate as Error | undefined)?.message)).toMatch(
+      /unique|duplicate/i,
+    );
+    expect(await store.activityTokenHash(other)).toBe('b'.repeat(64));
+  });
 });

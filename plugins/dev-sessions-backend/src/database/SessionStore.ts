@@ -34,21 +34,31 @@ type Row = {
   endpoints_json: string | null;
   created_at: string;
   updated_at: string;
+  last_activity_at?: string | null;
+  expiry_notified_at?: string | null;
+  activity_token_hash?: string | null;
 };
 
 /** A stored session plus the values it was created with and where its roles are reached. */
 export type StoredSession = Omit<
   DevSession,
-  'entityRef' | 'cluster' | 'endpoints'
+  'entityRef' | 'cluster' | 'endpoints' | 'expiresAt' | 'idleStopAt'
 > & {
   values: Record<string, unknown>;
   targets: SessionTargets;
+  /** When the owner was told the session will expire (cleared by the next use). */
+  expiryNotifiedAt?: string;
 };
 
 /** What a new session is stored with. */
 export type NewSession = Omit<
   StoredSession,
-  'createdAt' | 'updatedAt' | 'state' | 'lastError'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'state'
+  | 'lastError'
+  | 'lastActivityAt'
+  | 'expiryNotifiedAt'
 >;
 
 /** The request a stored session was created with (what a retry or a job provisions). */
@@ -89,6 +99,8 @@ function toSession(r: Row): StoredSession {
     targets: readTargets(r.endpoints_json),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    lastActivityAt: r.last_activity_at ?? r.updated_at,
+    expiryNotifiedAt: r.expiry_notified_at ?? undefined,
   };
 }
 
@@ -148,6 +160,7 @@ export class SessionStore {
       endpoints_json: JSON.stringify(s.targets),
       created_at: now,
       updated_at: now,
+      last_activity_at: now,
     };
     const inserted = await trx(TABLE)
       .insert(row)
@@ -168,10 +181,89 @@ export class SessionStore {
     return row ? toSession(row) : undefined;
   }
 
-  async list(filter: { owner?: string } = {}): Promise<StoredSession[]> {
+  async list(
+    filter: {
+      owner?: string;
+      states?: readonly DevSessionState[];
+      /** Only sessions last used at or before this ISO time. */
+      unusedSince?: string;
+    } = {},
+  ): Promise<StoredSession[]> {
     const q = this.db<Row>(TABLE).orderBy('created_at', 'asc');
     if (filter.owner) q.where({ owner: filter.owner });
+    if (filter.states) q.whereIn('state', [...filter.states]);
+    if (filter.unusedSince)
+      q.where('last_activity_at', '<=', filter.unusedSince);
     return (await q).map(toSession);
+  }
+
+  /** The projects among `uuids` that have a session. */
+  async existing(uuids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < uuids.length; i += 500) {
+      const rows = await this.db<Row>(TABLE)
+        .whereIn('project_uuid', uuids.slice(i, i + 500))
+        .select('project_uuid');
+      for (const r of rows) found.add(r.project_uuid);
+    }
+    return found;
+  }
+
+  /**
+   * Records a use of the session: `last_activity_at` becomes `now` and a pending expiry notice
+   * is cleared. At most one write per `minIntervalMs` (a conditional UPDATE), so a chatty
+   * heartbeat costs nothing. Returns false when nothing was written.
+   */
+  async touch(
+    projectUuid: string,
+    now = new Date(),
+    minIntervalMs = 30_000,
+  ): Promise<boolean> {
+    const before = new Date(now.getTime() - minIntervalMs).toISOString();
+    const n = await this.db<Row>(TABLE)
+      .where({ project_uuid: projectUuid })
+      .whereNotIn('state', ['deleting'])
+      .where(q =>
+        q
+          .whereNull('last_activity_at')
+          .orWhere('last_activity_at', '<', before),
+      )
+      .update({
+        last_activity_at: now.toISOString(),
+        expiry_notified_at: null,
+      });
+    return n === 1;
+  }
+
+  /** Notes that the owner was told of the coming expiry (once per idle period). */
+  async markExpiryNotified(projectUuid: string, at: Date): Promise<boolean> {
+    const n = await this.db<Row>(TABLE)
+      .where({ project_uuid: projectUuid })
+      .whereNull('expiry_notified_at')
+      .update({ expiry_notified_at: at.toISOString() });
+    return n === 1;
+  }
+
+  /** The SHA-256 of the session's heartbeat token, when it has one. */
+  async activityTokenHash(projectUuid: string): Promise<string | undefined> {
+    const row = await this.db<Row>(TABLE)
+      .where({ project_uuid: projectUuid })
+      .first('activity_token_hash');
+    return row?.activity_token_hash ?? undefined;
+  }
+
+  async setActivityTokenHash(projectUuid: string, hash: string): Promise<void> {
+    await this.db<Row>(TABLE)
+      .where({ project_uuid: projectUuid })
+      .update({ activity_token_hash: hash });
+  }
+
+  /** The project whose heartbeat token has this hash. */
+  async projectOfActivityToken(hash: string): Promise<string | undefined> {
+    const row = await this.db<Row>(TABLE)
+      .where({ activity_token_hash: hash })
+      .first('project_uuid');
+    return row?.project_uuid;
   }
 
   /**
@@ -181,7 +273,11 @@ export class SessionStore {
   async transition(
     projectUuid: string,
     name: TransitionName,
-    fields: { lastError?: string | null } = {},
+    fields: {
+      lastError?: string | null;
+      /** Only when the session was not used after this ISO time (the sweeps' guard). */
+      notUsedAfter?: string;
+    } = {},
     trx: Knex = this.db,
   ): Promise<boolean> {
     const { from, to } = TRANSITIONS[name];
@@ -190,10 +286,12 @@ export class SessionStore {
       updated_at: new Date().toISOString(),
     };
     if (fields.lastError !== undefined) patch.last_error = fields.lastError;
-    const n = await trx<Row>(TABLE)
+    const q = trx<Row>(TABLE)
       .where({ project_uuid: projectUuid })
-      .whereIn('state', [...from])
-      .update(patch);
+      .whereIn('state', [...from]);
+    if (fields.notUsedAfter)
+      q.where('last_activity_at', '<=', fields.notUsedAfter);
+    const n = await q.update(patch);
     return n === 1;
   }
 

@@ -38,6 +38,7 @@ async function atComponentRef(knex: Knex) {
   expect(pending.map((m: { file: string }) => m.file)).toEqual([
     '20261126000000_endpoints_json_and_jobs.js',
     '20261126100000_gateway_tokens.js',
+    '20261127000000_lifecycle.js',
   ]);
 }
 
@@ -102,6 +103,9 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       },
       createdAt: '2026-11-24T10:00:00.000Z',
       updatedAt: '2026-11-24T11:00:00.000Z',
+      // an existing session was last used when it last changed
+      lastActivityAt: '2026-11-24T11:00:00.000Z',
+      expiryNotifiedAt: undefined,
     });
     expect(await store.get(B)).toMatchObject({
       state: 'failed',
@@ -129,6 +133,11 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await atComponentRef(knex);
     await knex('dev_sessions').insert(oldRow(A, 'ready', null));
     await knex.migrate.latest(migrations);
+    await knex.migrate.down(migrations);
+    expect(await knex.schema.hasTable('dev_session_orphans')).toBe(false);
+    expect(Object.keys(await knex('dev_sessions').columnInfo())).not.toContain(
+      'last_activity_at',
+    );
     await knex.migrate.down(migrations);
     expect(await knex.schema.hasTable('dev_session_gateway_tokens')).toBe(
       false,
