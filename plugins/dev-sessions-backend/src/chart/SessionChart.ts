@@ -103,7 +103,11 @@ export class SessionChart {
    */
   async values(
     spec: DevSessionSpec,
-    opts: { running?: boolean } = {},
+    opts: {
+      running?: boolean;
+      /** The session's heartbeat Secret, for a chart that takes `activity.secretName`. */
+      activitySecret?: string;
+    } = {},
   ): Promise<Record<string, unknown>> {
     const { policy } = this.settings;
     const chart = await this.load();
@@ -118,6 +122,8 @@ export class SessionChart {
       quota: { enabled: true },
       limitRange: { enabled: true },
     };
+    if (opts.activitySecret && chart.defaults.activity !== undefined)
+      fixed.activity = { secretName: opts.activitySecret };
     const values = mergeValues(
       this.settings.defaultValues,
       spec.values,

@@ -16,6 +16,7 @@ const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const OURS = {
   'app.kubernetes.io/managed-by': 'backstage-dev-sessions',
   'dev-sessions.io/project-uuid': UUID,
+  'dev-sessions.io/instance': 'default',
   'pod-security.kubernetes.io/enforce': 'restricted',
   'pod-security.kubernetes.io/enforce-version': 'latest',
 };
@@ -146,6 +147,16 @@ describe('namespaces we own, only', () => {
     await expect(
       cluster.assertNamespaceUsable(UUID, UUID),
     ).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+
+  it("keeps another installation's name on a namespace it reuses", async () => {
+    const { cluster, core } = makeCluster({});
+    core.createNamespace.mockRejectedValue(apiError(409));
+    core.readNamespace.mockResolvedValue(
+      ns({ ...OURS, 'dev-sessions.io/instance': 'staging' }),
+    );
+    await cluster.ensureNamespace(UUID, UUID);
+    expect(core.patchNamespace).not.toHaveBeenCalled();
   });
 
   it('reuses its own namespace, adds only missing labels, binds the session role', async () => {

@@ -4,7 +4,13 @@ import * as k8s from '@kubernetes/client-node';
 import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
 import { isApiException } from './apiCall';
 import { ClusterTarget } from './ClusterTarget';
-import { assertNamespaceOurs, notOursReason } from './ownership';
+import {
+  assertNamespaceOurs,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  notOursReason,
+} from './ownership';
 import { PodSnapshot, toPodSnapshot } from './podSnapshot';
 import { readyUpstreams, Upstream } from './serviceEndpoints';
 import { ensureSessionNamespace, NamespaceApis } from './sessionNamespace';
@@ -19,6 +25,8 @@ export class Cluster {
   constructor(
     readonly target: ClusterTarget,
     private readonly logger?: LoggerService,
+    /** This installation's name (devSessions.instance), a label of every namespace it makes. */
+    readonly instance = 'default',
   ) {
     this.core = target.kc.makeApiClient(k8s.CoreV1Api);
     this.rbac = target.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
@@ -112,6 +120,7 @@ export class Cluster {
       namespace,
       projectUuid,
       this.target.sessionRoleBinding,
+      this.instance,
     );
   }
 
@@ -123,7 +132,7 @@ export class Cluster {
    */
   async deleteNamespace(
     namespace: string,
-    opts: { projectUuid?: string; timeoutMs?: number } = {},
+    opts: { projectUuid?: string; timeoutMs?: number; wait?: boolean } = {},
   ): Promise<'deleted' | 'absent' | 'not-owned'> {
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const own = await this.namespaceOwnership(
@@ -151,6 +160,7 @@ export class Cluster {
         throw e;
       }
     }
+    if (opts.wait === false) return 'deleted';
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       try {
@@ -225,5 +235,104 @@ export class Cluster {
       }),
     );
     return readyUpstreams(svc, port, slices.items);
+  }
+
+  /** A Secret's data, decoded; undefined when there is no such Secret. */
+  async readSecretData(
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string> | undefined> {
+    try {
+      const secret = await this.call(() =>
+        this.core.readNamespacedSecret({ namespace, name }),
+      );
+      return Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [
+          k,
+          Buffer.from(v, 'base64').toString(),
+        ]),
+      );
+    } catch (e) {
+      if (isApiException(e) && e.code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Creates a Secret of dev sessions, or replaces its data when it exists. */
+  async writeSecret(
+    namespace: string,
+    name: string,
+    data: Record<string, string>,
+    labels: Record<string, string>,
+  ): Promise<void> {
+    const body: k8s.V1Secret = {
+      metadata: {
+        name,
+        namespace,
+        labels: { [LABEL_MANAGED_BY]: MANAGED_BY, ...labels },
+      },
+      type: 'Opaque',
+      stringData: data,
+    };
+    try {
+      await this.call(() =>
+        this.core.createNamespacedSecret({ namespace, body }),
+      );
+    } catch (e) {
+      if (!(isApiException(e) && e.code === 409)) throw e;
+      await this.call(() =>
+        this.core.replaceNamespacedSecret({ namespace, name, body }),
+      );
+    }
+  }
+
+  /**
+   * The namespaces this installation made (labelled as dev sessions' with its instance name),
+   * whatever project they name: what orphan detection compares with the sessions.
+   */
+  async ourNamespaces(): Promise<
+    {
+      name: string;
+      projectUuid?: string;
+      deleting: boolean;
+      createdAt?: string;
+    }[]
+  > {
+    const list = await this.call(() =>
+      this.core.listNamespace({
+        labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY},${LABEL_INSTANCE}=${this.instance}`,
+      }),
+    );
+    return list.items.map(ns => ({
+      name: ns.metadata!.name!,
+      projectUuid: ns.metadata?.labels?.[LABEL_DEV_SESSION_PROJECT_UUID],
+      deleting: Boolean(ns.metadata?.deletionTimestamp),
+      createdAt: ns.metadata?.creationTimestamp
+        ? new Date(ns.metadata.creationTimestamp).toISOString()
+        : undefined,
+    }));
+  }
+
+  /** Names of the Helm releases stored in a namespace (Helm 3 keeps them in Secrets). */
+  async helmReleases(namespace: string): Promise<string[]> {
+    try {
+      const secrets = await this.call(() =>
+        this.core.listNamespacedSecret({
+          namespace,
+          labelSelector: 'owner=helm',
+        }),
+      );
+      return [
+        ...new Set(
+          secrets.items
+            .map(x => x.metadata?.labels?.name)
+            .filter((n): n is string => Boolean(n)),
+        ),
+      ].sort();
+    } catch (e) {
+      // without a RoleBinding there (least privilege) the releases cannot be listed
+      if (isApiException(e) && (e.code === 403 || e.code === 404)) return [];
+      throw e;
+    }
   }
 }

@@ -6,6 +6,11 @@ import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-s
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 /** Its value. */
 export const MANAGED_BY = 'backstage-dev-sessions';
+/**
+ * The label naming the installation (devSessions.instance) that made a namespace: orphan
+ * detection looks only at its own installation's namespaces.
+ */
+export const LABEL_INSTANCE = 'dev-sessions.io/instance';
 
 /** Why a namespace is not ours for the project, or undefined when it is. */
 export function notOursReason(

@@ -3,7 +3,12 @@ import * as k8s from '@kubernetes/client-node';
 import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
 import { ApiCall, isApiException } from './apiCall';
 import { SessionRoleBinding } from './ClusterTarget';
-import { assertNamespaceOurs, LABEL_MANAGED_BY, MANAGED_BY } from './ownership';
+import {
+  assertNamespaceOurs,
+  LABEL_INSTANCE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+} from './ownership';
 
 /** The API clients of a Cluster that setting up a session namespace uses. */
 export interface NamespaceApis {
@@ -24,11 +29,13 @@ export async function ensureSessionNamespace(
   namespace: string,
   projectUuid: string,
   roleBinding: SessionRoleBinding | undefined,
+  instance = 'default',
 ): Promise<void> {
   const { core, call } = apis;
   const labels: Record<string, string> = {
     [LABEL_MANAGED_BY]: MANAGED_BY,
     [LABEL_DEV_SESSION_PROJECT_UUID]: projectUuid,
+    [LABEL_INSTANCE]: instance,
     'pod-security.kubernetes.io/enforce': 'restricted',
     'pod-security.kubernetes.io/enforce-version': 'latest',
   };
@@ -44,7 +51,10 @@ export async function ensureSessionNamespace(
     assertNamespaceOurs(namespace, existing, projectUuid);
     const current = existing.metadata?.labels ?? {};
     const missing = Object.fromEntries(
-      Object.entries(labels).filter(([k, v]) => current[k] !== v),
+      Object.entries(labels).filter(
+        // another installation's name stays: only a missing one is added
+        ([k, v]) => current[k] !== v && !(k === LABEL_INSTANCE && k in current),
+      ),
     );
     if (Object.keys(missing).length) {
       // ours, but made by an older version: add the labels it lacks (never touching others)
