@@ -1,3 +1,5 @@
+import { HumanDuration } from '@backstage/types';
+
 export interface Config {
   /** Configuration of the dev-sessions plugins. */
   devSessions?: {
@@ -114,6 +116,52 @@ export interface Config {
       /** Sessions one owner may have running (provisioning, starting or ready). */
       maxRunningPerOwner?: number;
     };
+    /**
+     * When the platform stops and deletes unused sessions, and what happens to namespaces left
+     * behind. A session's last use is: its links opened (and every request through the
+     * gateway), the API asked for it (create, start, `POST …/session/activity`), or the
+     * heartbeat its workspace sends with the session's own token. Durations are Backstage
+     * durations: `{ minutes: 30 }` or ISO 8601 such as `PT30M`. One replica sweeps at a time.
+     */
+    lifecycle?: {
+      /**
+       * Stop a running session (0 replicas, the workspace stays) this long after its last use.
+       * Default: never (sessions are always-on). Example: `{ minutes: 30 }`.
+       */
+      idleStopAfter?: HumanDuration | string;
+      /** Delete a session this long after its last use. Default: `{ days: 365 }`. */
+      expireAfter?: HumanDuration | string;
+      /** Delete a stopped session this long after its last use, when shorter than `expireAfter`. Default: unset. */
+      deleteStoppedAfter?: HumanDuration | string;
+      /**
+       * Tell the owner this long before a deletion (Backstage notifications, when the
+       * notifications plugin is installed). A deletion always waits this long after the notice.
+       * Default: `{ days: 7 }`.
+       */
+      notifyBefore?: HumanDuration | string;
+      /**
+       * Delete namespaces of this installation (label `dev-sessions.io/instance`) that have no
+       * session once `orphanGracePeriod` has passed since they were first seen. Default: false
+       * (orphans are only reported, `GET /api/dev-sessions/orphans`).
+       */
+      deleteOrphans?: boolean;
+      /** How long an orphan namespace is left alone after it was first seen. Default: `{ hours: 1 }`. */
+      orphanGracePeriod?: HumanDuration | string;
+      /** How often the sweep runs. Default: `{ minutes: 1 }`. */
+      sweepInterval?: HumanDuration | string;
+      /**
+       * The plugin's base URL as session pods reach it (their heartbeat goes to
+       * `<activityBaseUrl>/projects/:projectUuid/session/activity`). Default: the backend's
+       * external base URL of the plugin, e.g. `https://backstage.example.com/api/dev-sessions`.
+       */
+      activityBaseUrl?: string;
+    };
+    /**
+     * This installation's name, a label (`dev-sessions.io/instance`) of every namespace it
+     * creates. Give each Backstage installation that shares a cluster its own, so none takes
+     * another's namespaces for orphans. Default: `default`.
+     */
+    instance?: string;
     /** The cluster sessions run on. Default: the local cluster (or KUBECONFIG). */
     cluster?: {
       /**

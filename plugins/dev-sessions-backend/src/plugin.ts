@@ -7,6 +7,7 @@ import {
   devSessionPermissions,
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { SessionChart } from './chart/SessionChart';
 import { Cluster } from './cluster/Cluster';
 import { resolveCluster } from './cluster/ClusterTarget';
@@ -22,7 +23,15 @@ import { GatewayServer } from './gateway/GatewayServer';
 import { SessionLinks } from './gateway/SessionLinks';
 import { Upstreams } from './gateway/Upstreams';
 import { createOpenRouter, OPEN_ROUTE_PREFIX } from './router/openRoute';
-import { createRouter } from './router/createRouter';
+import { ACTIVITY_ROUTE, createRouter } from './router/createRouter';
+import { OrphanStore } from './database/OrphanStore';
+import { ActivityTokens } from './lifecycle/ActivityTokens';
+import { LifecycleNotifier } from './lifecycle/LifecycleNotifier';
+import {
+  activityResolutionMs,
+  LifecyclePolicy,
+} from './lifecycle/LifecyclePolicy';
+import { LifecycleSweeper } from './lifecycle/LifecycleSweeper';
 import { DevSessionsService } from './service/DevSessionsService';
 import { SessionEvents } from './service/SessionEvents';
 
@@ -50,12 +59,14 @@ export const devSessionsPlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         lifecycle: coreServices.lifecycle,
         events: eventsServiceRef,
+        notifications: notificationService,
       },
       async init(deps) {
         const { config, logger, scheduler, events } = deps;
         const settings = readSettings(config);
         const target = resolveCluster(config);
-        const cluster = target && new Cluster(target, logger);
+        const cluster =
+          target && new Cluster(target, logger, settings.instance);
         if (target)
           logger.info(
             `Dev sessions run on cluster "${target.name}" (${target.source})`,
@@ -75,11 +86,24 @@ export const devSessionsPlugin = createBackendPlugin({
         const links = new SessionLinks(
           await deps.discovery.getExternalBaseUrl('dev-sessions'),
         );
+        const lifecyclePolicy = new LifecyclePolicy(settings.lifecycle);
         const sessionEvents = new SessionEvents(
           logger,
           cluster?.name ?? 'none',
           links,
+          lifecyclePolicy,
         );
+        // each session's heartbeat token, in a Secret of its namespace
+        const activity =
+          cluster &&
+          new ActivityTokens({
+            store,
+            cluster,
+            secretName: `${settings.releaseName}-activity`,
+            baseUrl: async () =>
+              settings.lifecycle.activityBaseUrl ??
+              (await deps.discovery.getExternalBaseUrl('dev-sessions')),
+          });
         // every change goes out as an event, so the catalog module can update the entity at once
         sessionEvents.onChange(change => {
           events
@@ -98,6 +122,7 @@ export const devSessionsPlugin = createBackendPlugin({
           settings: { ...settings.jobs, releaseName: settings.releaseName },
           logger,
           events: sessionEvents,
+          activity,
         });
         const service = new DevSessionsService({
           store,
@@ -109,6 +134,19 @@ export const devSessionsPlugin = createBackendPlugin({
           logger,
           settings,
           gatewayTokens,
+          activity,
+        });
+        const sweeper = new LifecycleSweeper({
+          store,
+          orphans: new OrphanStore(db),
+          service,
+          policy: lifecyclePolicy,
+          notifier: new LifecycleNotifier({
+            logger,
+            notifications: deps.notifications,
+          }),
+          cluster,
+          logger,
         });
 
         // the signed-in way into sessions: the open route checks Backstage sign-in and read
@@ -119,6 +157,8 @@ export const devSessionsPlugin = createBackendPlugin({
           upstreams: new Upstreams({ store, cluster }),
           links,
           logger,
+          onActivity: uuid => service.recordActivity(uuid),
+          activityEveryMs: activityResolutionMs(settings.lifecycle),
         });
         await gateway.start();
         deps.lifecycle.addShutdownHook(() => gateway.stop());
@@ -137,6 +177,7 @@ export const devSessionsPlugin = createBackendPlugin({
             userInfo: deps.userInfo,
             auditor: deps.auditor,
             service,
+            orphans: cluster && (() => sweeper.findOrphans()),
           }),
         );
         deps.httpRouter.use(
@@ -151,6 +192,11 @@ export const devSessionsPlugin = createBackendPlugin({
         );
         deps.httpRouter.addAuthPolicy({
           path: '/health',
+          allow: 'unauthenticated',
+        });
+        // the workspace's heartbeat authenticates with its session's own token
+        deps.httpRouter.addAuthPolicy({
+          path: ACTIVITY_ROUTE,
           allow: 'unauthenticated',
         });
         // links are opened in a new tab: Backstage's user cookie signs them in
@@ -194,6 +240,28 @@ export const devSessionsPlugin = createBackendPlugin({
               logger.info(
                 `dev-sessions reconcile: ${r.changed} of ${r.checked} sessions corrected`,
               );
+          },
+        });
+
+        // idle stop, expiry and orphans: one replica at a time (a global task); every change is
+        // a guarded state transition, so even overlapping sweeps act once
+        const sweepMs = settings.lifecycle.sweepIntervalMs;
+        await scheduler.scheduleTask({
+          id: 'dev-sessions-lifecycle',
+          frequency: { milliseconds: sweepMs },
+          timeout: { milliseconds: Math.max(sweepMs * 5, 300_000) },
+          initialDelay: { milliseconds: Math.min(sweepMs, 30_000) },
+          fn: async () => {
+            const r = await sweeper.sweep();
+            const did = [
+              r.stopped.length && `stopped ${r.stopped.length} idle`,
+              r.notified.length && `warned ${r.notified.length} owners`,
+              r.deleted.length && `deleted ${r.deleted.length} expired`,
+              r.orphansDeleted.length &&
+                `deleted ${r.orphansDeleted.length} orphan namespaces`,
+            ].filter(Boolean);
+            if (did.length)
+              logger.info(`dev-sessions lifecycle: ${did.join(', ')}`);
           },
         });
       },

@@ -74,8 +74,30 @@ export class GatewayServer {
       upstreams: Upstreams;
       links: SessionLinks;
       logger: LoggerService;
+      /**
+       * Called when a signed-in request reaches a session (a use of it), at most once per
+       * `activityEveryMs` (default 30 s) per session and replica.
+       */
+      onActivity?: (projectUuid: string) => Promise<unknown>;
+      activityEveryMs?: number;
     },
   ) {}
+
+  private readonly activityAt = new Map<string, number>();
+
+  private used(projectUuid: string) {
+    const now = Date.now();
+    const every = this.deps.activityEveryMs ?? 30_000;
+    if (now - (this.activityAt.get(projectUuid) ?? 0) < every) return;
+    this.activityAt.set(projectUuid, now);
+    this.deps
+      .onActivity?.(projectUuid)
+      .catch(e =>
+        this.deps.logger.warn(
+          `Could not record the use of dev session ${projectUuid}: ${e}`,
+        ),
+      );
+  }
 
   /** The origins, known once the gateway listens (the default one has the bound port). */
   get origins(): GatewayOrigins {
@@ -234,6 +256,7 @@ export class GatewayServer {
     );
     if ('status' in resolution)
       return respond(resolution.status, resolution.message);
+    this.used(at.projectUuid);
     return { kind: 'proxy', upstream: resolution.upstream };
   }
 

@@ -7,6 +7,7 @@ import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common'
 import { Job, JobKind, JobStore } from '../database/JobStore';
 import { SessionStore, specOf } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';
+import { ActivityTokens } from '../lifecycle/ActivityTokens';
 import { TransitionName } from '../lifecycle/transitions';
 import { SessionEvents } from '../service/SessionEvents';
 import { Lease } from './Lease';
@@ -75,6 +76,8 @@ export class JobRunner {
       settings: JobSettings & { releaseName: string };
       logger: LoggerService;
       events: SessionEvents;
+      /** The sessions' heartbeat Secrets, made before Helm runs. */
+      activity?: ActivityTokens;
     },
   ) {}
 
@@ -187,8 +190,13 @@ export class JobRunner {
     try {
       const cluster = this.requireCluster();
       // the values are built again from the stored request under the platform's current policy
-      const values = await chart.values(specOf(s), { running: run.running });
+      const { activity } = this.deps;
+      const values = await chart.values(specOf(s), {
+        running: run.running,
+        activitySecret: activity?.secretName,
+      });
       await cluster.ensureNamespace(s.namespace, uuid);
+      if (run.running) await activity?.ensure(s);
       const recovered = await helm.recoverPending(
         s.releaseName,
         s.namespace,

@@ -178,6 +178,22 @@ class FakeSessions implements DevSessionsApi {
     };
   }
 
+  readonly used: string[] = [];
+  /** Heartbeat tokens: token -> project. */
+  readonly tokens = new Map<string, string>();
+
+  async recordActivity(projectUuid: string) {
+    if (!this.sessions.has(projectUuid)) return false;
+    this.used.push(projectUuid);
+    return true;
+  }
+
+  async checkActivityToken(projectUuid: string, token: string) {
+    const of = this.tokens.get(token);
+    if (of === undefined) return 'unknown' as const;
+    return of === projectUuid ? ('valid' as const) : ('other-session' as const);
+  }
+
   async setRunning(projectUuid: string, running: boolean) {
     const s = await this.get(projectUuid);
     const next: DevSession = { ...s, state: running ? 'starting' : 'stopping' };
@@ -316,6 +332,7 @@ async function setup(
     userInfo,
     auditor,
     service: sessions,
+    orphans: async () => [{ namespace: 'left-behind', releases: [] }],
   });
   const app = express()
     .use(router)
@@ -622,6 +639,69 @@ describe('createRouter', () => {
         .set(as(ALICE));
       expect(wait.status).toBe(400);
       expect(wait.body.error.message).toMatch(/Invalid wait/);
+    });
+  });
+
+  describe('POST /projects/:projectUuid/session/activity', () => {
+    let app_: express.Express;
+    let sessions: FakeSessions;
+    const heartbeat = (uuid: string, token?: string) => {
+      const r = request(app_).post(`${session(uuid)}/activity`);
+      return token ? r.set('Authorization', `Bearer ${token}`) : r;
+    };
+    beforeEach(async () => {
+      ({ app: app_, sessions } = await setup());
+      sessions.add({ projectUuid: UUID, owner: ALICE });
+      sessions.add({ projectUuid: OTHER, owner: BOB });
+      sessions.tokens.set('dsa_mine', UUID);
+      sessions.tokens.set('dsa_bobs', OTHER);
+    });
+
+    it("records the workspace's heartbeat with its own session's token (204)", async () => {
+      const res = await heartbeat(UUID, 'dsa_mine');
+      expect(res.status).toBe(204);
+      expect(sessions.used).toEqual([UUID]);
+    });
+
+    it("refuses another session's token (403) and an unknown one (401); nothing is recorded", async () => {
+      const other = await heartbeat(UUID, 'dsa_bobs');
+      expect(other.status).toBe(403);
+      expect(other.body.error.message).toMatch(/another dev session/);
+      expect((await heartbeat(UUID, 'dsa_guessed')).status).toBe(401);
+      // without a token the caller is whoever Backstage says (the mock's default user here,
+      // who does not own it; the cluster test sends none to the real backend: 401)
+      expect((await heartbeat(UUID)).status).toBe(403);
+      expect(sessions.used).toEqual([]);
+    });
+
+    it('records API use by a Backstage caller who may read the session, and no one else', async () => {
+      const alice = await request(app_)
+        .post(`${session(UUID)}/activity`)
+        .set(as(ALICE));
+      expect(alice.status).toBe(204);
+      const bob = await request(app_)
+        .post(`${session(UUID)}/activity`)
+        .set(as(BOB));
+      expect(bob.status).toBe(403);
+      expect(sessions.used).toEqual([UUID]);
+      const none = await request(app_)
+        .post(`${session(THIRD)}/activity`)
+        .set(asService);
+      expect(none.status).toBe(404);
+      expect((await heartbeat('not-a-uuid', 'dsa_mine')).status).toBe(400);
+    });
+  });
+
+  describe('GET /orphans', () => {
+    it('reports orphan namespaces to backend services and refuses users (dev-session.admin)', async () => {
+      const { app } = await setup();
+      const svc = await request(app).get('/orphans').set(asService);
+      expect(svc.status).toBe(200);
+      expect(svc.body.items).toEqual([
+        { namespace: 'left-behind', releases: [] },
+      ]);
+      const alice = await request(app).get('/orphans').set(as(ALICE));
+      expect(alice.status).toBe(403);
     });
   });
 

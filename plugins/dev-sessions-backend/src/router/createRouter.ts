@@ -7,8 +7,14 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
 import {
+  AuthenticationError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  devSessionAdminPermission,
   devSessionCreatePermission,
   devSessionDeletePermission,
   devSessionReadPermission,
@@ -18,6 +24,7 @@ import {
 } from '@internal/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { ACTIVITY_TOKEN_PREFIX } from '../lifecycle/ActivityTokens';
 import { DevSessionsApi } from '../service/types';
 import {
   validateCreateRequest,
@@ -51,6 +58,13 @@ function userRef(credentials: Caller): string | undefined {
     : undefined;
 }
 
+/**
+ * The heartbeat route: open to requests without Backstage credentials (the plugin adds an
+ * `unauthenticated` auth policy for it), because the workspace authenticates with its session's
+ * own token.
+ */
+export const ACTIVITY_ROUTE = '/projects/:projectUuid/session/activity';
+
 /** The REST API under /api/dev-sessions. */
 export async function createRouter(options: {
   httpAuth: HttpAuthService;
@@ -58,6 +72,8 @@ export async function createRouter(options: {
   userInfo: UserInfoService;
   auditor: AuditorService;
   service: DevSessionsApi;
+  /** The orphan namespaces report (GET /orphans); absent: 404. */
+  orphans?: () => Promise<unknown[]>;
 }): Promise<express.Router> {
   const { httpAuth, permissions, userInfo, auditor, service } = options;
   const { authorize, filter } = createDevSessionAuthorizer(permissions);
@@ -201,6 +217,35 @@ export async function createRouter(options: {
     );
   }
 
+  // A use of the session: the workspace's heartbeat (its own token from the Secret the chart
+  // mounts; this path lets requests through without Backstage credentials for it) or a
+  // Backstage caller who may read the session (API and agent use). 204; nothing else changes.
+  router.post(ACTIVITY_ROUTE, async (req, res) => {
+    const uuid = validateProjectUuid(req.params.projectUuid);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(
+      req.header('authorization') ?? '',
+    )?.[1];
+    if (bearer?.startsWith(ACTIVITY_TOKEN_PREFIX)) {
+      const check = await service.checkActivityToken(uuid, bearer);
+      if (check === 'other-session')
+        throw new NotAllowedError(
+          `This heartbeat token belongs to another dev session, not to project ${uuid}`,
+        );
+      if (check !== 'valid')
+        throw new AuthenticationError(
+          `Invalid heartbeat token for the dev session of project ${uuid}`,
+        );
+    } else {
+      await authorize(await caller(req), {
+        permission: devSessionReadPermission,
+        resourceRef: uuid,
+      });
+    }
+    if (!(await service.recordActivity(uuid)) && !(await service.find(uuid)))
+      throw new NotFoundError(`Project ${uuid} has no dev session`);
+    res.status(204).end();
+  });
+
   // 202 with the session while it is being deleted, 204 once it is gone (or when there was
   // none: then only the right to create is checked, so a caller learns nothing about others).
   router.delete('/projects/:projectUuid/session', async (req, res) => {
@@ -241,6 +286,16 @@ export async function createRouter(options: {
         };
       },
     );
+  });
+
+  // namespaces labelled as ours with no session: for the platform team (dev-session.admin)
+  router.get('/orphans', async (req, res) => {
+    await authorize(await caller(req), {
+      permission: devSessionAdminPermission,
+    });
+    if (!options.orphans)
+      throw new NotFoundError('Orphan detection needs a cluster');
+    res.json({ items: await options.orphans() });
   });
 
   router.get('/sessions', async (req, res) => {

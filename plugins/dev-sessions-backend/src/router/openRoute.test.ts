@@ -142,7 +142,10 @@ describe('createOpenRouter', () => {
           }),
           permissions,
           auditor,
-          service: { find } as unknown as DevSessionsApi,
+          service: {
+            find,
+            recordActivity: async () => true,
+          } as unknown as DevSessionsApi,
           tokens,
           signinUrl,
         }),

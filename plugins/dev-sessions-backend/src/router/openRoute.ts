@@ -79,6 +79,7 @@ export function createOpenRouter(options: {
         const session = await service.find(uuid);
         if (!session || session.state === 'deleting')
           throw new NotFoundError(`Project ${uuid} has no dev session`);
+        await service.recordActivity(uuid); // opening a link is a use
         const ticket = await tokens.issueTicket({
           projectUuid: uuid,
           role,

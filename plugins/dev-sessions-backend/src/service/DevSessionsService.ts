@@ -18,6 +18,8 @@ import { GatewayTokenStore } from '../database/GatewayTokenStore';
 import { Job, JobStore } from '../database/JobStore';
 import { NewSession, SessionStore, specOf } from '../database/SessionStore';
 import { JobRunner } from '../jobs/JobRunner';
+import { ActivityTokens } from '../lifecycle/ActivityTokens';
+import { activityResolutionMs } from '../lifecycle/LifecyclePolicy';
 import { StatusReader } from '../status/StatusReader';
 import { SessionEvents } from './SessionEvents';
 import {
@@ -46,6 +48,8 @@ export class DevSessionsService implements DevSessionsApi {
       settings: DevSessionsSettings;
       /** Sign-ins into sessions, revoked when a session is deleted. */
       gatewayTokens?: GatewayTokenStore;
+      /** The sessions' heartbeat tokens. */
+      activity?: ActivityTokens;
     },
   ) {}
 
@@ -177,6 +181,7 @@ export class DevSessionsService implements DevSessionsApi {
       const existing = await store.get(uuid);
       if (existing) {
         await opts.authorize?.(events.toPublic(existing), 'read');
+        await this.recordActivity(uuid); // asking for it is a use
         if (existing.state === 'stopped' || existing.state === 'stopping') {
           // get-or-create of a stopped session starts it (a stopping one once it has stopped)
           await opts.authorize?.(events.toPublic(existing), 'update');
@@ -233,15 +238,20 @@ export class DevSessionsService implements DevSessionsApi {
     opts: DeleteOptions = {},
   ): Promise<DevSession | undefined> {
     const { store, events } = this.deps;
-    if (!(await store.get(projectUuid))) return undefined;
+    const before = await store.get(projectUuid);
+    if (!before) return undefined;
     await this.requireCluster().checkReachable();
     const helmTimeout = this.deps.settings.timeoutSeconds;
+    const { notUsedAfter } = opts;
     const started = await this.withJob(
       projectUuid,
       'delete',
       helmTimeout,
-      trx => store.transition(projectUuid, 'deleteRequested', {}, trx),
+      trx =>
+        store.transition(projectUuid, 'deleteRequested', { notUsedAfter }, trx),
     );
+    // used meanwhile: the sweep's delete does not apply
+    if (!started && notUsedAfter) return events.toPublic(before);
     // nobody stays signed in to a session being deleted (nor to a later one of this project)
     await this.deps.gatewayTokens?.removeProject(projectUuid);
     if (started) events.upserted(await store.get(projectUuid));
@@ -258,7 +268,11 @@ export class DevSessionsService implements DevSessionsApi {
   async setRunning(
     projectUuid: string,
     running: boolean,
-    opts: { wait?: boolean; timeoutSeconds?: number } = {},
+    opts: {
+      wait?: boolean;
+      timeoutSeconds?: number;
+      notUsedAfter?: string;
+    } = {},
   ): Promise<DevSession> {
     const { store, events } = this.deps;
     const [from, transition, kind] = running
@@ -279,11 +293,20 @@ export class DevSessionsService implements DevSessionsApi {
           }`,
         );
       await this.requireCluster().checkReachable();
-      if (running) await this.checkLimits(s.owner, 'running');
+      if (running) {
+        await this.checkLimits(s.owner, 'running');
+        // a start is a use: the idle sweep must not stop it again at once
+        await store.touch(projectUuid, new Date(), 0);
+      }
       const timeoutSeconds = this.deps.settings.timeoutSeconds;
       if (
         await this.withJob(projectUuid, kind, timeoutSeconds, trx =>
-          store.transition(projectUuid, transition, { lastError: null }, trx),
+          store.transition(
+            projectUuid,
+            transition,
+            { lastError: null, notUsedAfter: opts.notUsedAfter },
+            trx,
+          ),
         )
       ) {
         this.deps.logger.info(
@@ -332,6 +355,23 @@ export class DevSessionsService implements DevSessionsApi {
     return (await this.deps.store.list(filter)).map(s =>
       this.deps.events.toPublic(s),
     );
+  }
+
+  recordActivity(projectUuid: string): Promise<boolean> {
+    return this.deps.store.touch(
+      projectUuid,
+      new Date(),
+      activityResolutionMs(this.deps.settings.lifecycle),
+    );
+  }
+
+  async checkActivityToken(
+    projectUuid: string,
+    token: string,
+  ): Promise<'valid' | 'unknown' | 'other-session'> {
+    return this.deps.activity
+      ? this.deps.activity.check(projectUuid, token)
+      : 'unknown';
   }
 
   /** Live status from the cluster; 503 naming the cluster when it cannot be reached. */

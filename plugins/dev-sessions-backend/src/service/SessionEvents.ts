@@ -6,6 +6,7 @@ import {
 } from '@internal/backstage-plugin-dev-sessions-common';
 import { StoredSession } from '../database/SessionStore';
 import { SessionLinks } from '../gateway/SessionLinks';
+import { LifecyclePolicy } from '../lifecycle/LifecyclePolicy';
 
 /**
  * Turns stored sessions into the public shape and tells listeners (the events service, and
@@ -18,6 +19,8 @@ export class SessionEvents {
     private readonly logger: LoggerService,
     readonly clusterName: string,
     private readonly links: SessionLinks,
+    /** The platform's idle stop and expiry, shown on each session. */
+    private readonly lifecycle?: LifecyclePolicy,
   ) {}
 
   onChange(listener: (c: DevSessionChange) => void): () => void {
@@ -27,9 +30,16 @@ export class SessionEvents {
 
   /** The session as the API returns it (without the stored values; with its signed-in links). */
   toPublic(s: StoredSession): DevSession {
-    const { values: _values, targets: _targets, ...rest } = s;
+    const {
+      values: _values,
+      targets: _targets,
+      expiryNotifiedAt: _notified,
+      ...rest
+    } = s;
     return {
       ...rest,
+      idleStopAt: this.lifecycle?.idleStopAt(s)?.toISOString(),
+      expiresAt: this.lifecycle?.expiresAt(s)?.toISOString(),
       endpoints: this.links.endpoints(s),
       entityRef: devSessionEntityRef(s.projectId, s.projectUuid),
       cluster: this.clusterName,

@@ -32,6 +32,11 @@ export interface DeleteOptions {
   wait?: boolean;
   /** How long to wait, in seconds (Helm's own timeout is the platform's). */
   timeoutSeconds?: number;
+  /**
+   * Only when the session was not used after this ISO time (the lifecycle sweeps: a use that
+   * arrives meanwhile keeps the session). Otherwise nothing changes.
+   */
+  notUsedAfter?: string;
 }
 
 /** A dry run: what a get-or-create would install. */
@@ -79,6 +84,20 @@ export interface DevSessionsApi {
   setRunning(
     projectUuid: string,
     running: boolean,
-    opts?: { wait?: boolean; timeoutSeconds?: number },
+    opts?: Omit<DeleteOptions, 'notUsedAfter'> & {
+      /** Stop only when not used after this ISO time (the idle sweep). */
+      notUsedAfter?: string;
+    },
   ): Promise<DevSession>;
+  /**
+   * Records a use of the session (links opened, API use, the workspace's heartbeat): idle stop
+   * and expiry count from the last one. Cheap to call often. False when the project has no
+   * session (or one being deleted).
+   */
+  recordActivity(projectUuid: string): Promise<boolean>;
+  /** Whether a heartbeat token is this session's, another session's or nobody's. */
+  checkActivityToken(
+    projectUuid: string,
+    token: string,
+  ): Promise<'valid' | 'unknown' | 'other-session'>;
 }
