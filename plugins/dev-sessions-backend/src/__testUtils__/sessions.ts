@@ -53,13 +53,22 @@ export function newSession(
 export async function storeSession(
   store: SessionStore,
   session: NewSession,
-  state: 'provisioning' | 'ready' | 'failed' | 'deleting' = 'provisioning',
+  state:
+    | 'provisioning'
+    | 'ready'
+    | 'failed'
+    | 'deleting'
+    | 'stopped' = 'provisioning',
   lastError?: string,
 ): Promise<void> {
   const uuid = session.projectUuid;
   await store.insertIfAbsent(session);
-  if (state === 'ready' || state === 'deleting')
+  if (state === 'ready' || state === 'deleting' || state === 'stopped')
     await store.transition(uuid, 'provisioned');
+  if (state === 'stopped') {
+    await store.transition(uuid, 'stopRequested');
+    await store.transition(uuid, 'stopped');
+  }
   if (state === 'failed')
     await store.transition(uuid, 'provisionFailed', { lastError });
   if (state === 'deleting') await store.transition(uuid, 'deleteRequested');

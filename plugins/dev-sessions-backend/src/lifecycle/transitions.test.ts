@@ -96,6 +96,8 @@ describe('lifecycle transitions', () => {
     expect(canTransition('retry', 'ready')).toBe(false);
     expect(canTransition('deleteRequested', 'deleting')).toBe(false);
     expect(canTransition('releaseLost', 'provisioning')).toBe(false);
+    expect(canTransition('releaseLost', 'stopped')).toBe(true);
+    expect(canTransition('releaseLost', 'stopping')).toBe(false);
     expect(canTransition('provisioned', 'provisioning')).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ import type { JobKind } from '../database/JobStore';
  * | `provisionFailed` | provisioning                  | failed       | provision job, Helm failed   |
  * | `retry`           | failed                        | provisioning | get-or-create of a failed one|
  * | `deleteRequested` | provisioning, ready, failed, stopping, stopped, starting | deleting | delete (REST, action) |
- * | `releaseLost`     | ready                         | failed       | reconcile: release gone/failed |
+ * | `releaseLost`     | ready, stopped                | failed       | reconcile: release gone/failed |
  * | `stopRequested`   | ready                         | stopping     | stop (REST)                  |
  * | `stopped`         | stopping                      | stopped      | stop job, scaled to 0        |
  * | `startRequested`  | stopped                       | starting     | start, get-or-create (REST)  |
@@ -35,7 +35,7 @@ export const TRANSITIONS = {
     ],
     to: 'deleting',
   },
-  releaseLost: { from: ['ready'], to: 'failed' },
+  releaseLost: { from: ['ready', 'stopped'], to: 'failed' },
   stopRequested: { from: ['ready'], to: 'stopping' },
   stopped: { from: ['stopping'], to: 'stopped' },
   startRequested: { from: ['stopped'], to: 'starting' },

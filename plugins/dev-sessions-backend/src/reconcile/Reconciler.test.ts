@@ -14,7 +14,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const uuid = (n: number) =>
   `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-type State = 'provisioning' | 'ready' | 'failed' | 'deleting';
+type State = 'provisioning' | 'ready' | 'failed' | 'deleting' | 'stopped';
 
 async function setup(
   releases: Record<
@@ -72,17 +72,23 @@ async function setup(
 }
 
 describe('Reconciler', () => {
-  it('fails a ready session whose release is missing', async () => {
-    const t = await setup({});
-    await t.insert(uuid(1), 'ready');
-    expect(await t.reconciler.reconcile()).toEqual({ checked: 1, changed: 1 });
-    expect(await t.store.get(uuid(1))).toMatchObject({
-      state: 'failed',
-      lastError: 'Helm release not found in the cluster (found by reconcile)',
-    });
-    expect(t.helm.status).toHaveBeenCalledWith('dev-session', uuid(1));
-    expect(t.changes).toEqual([`${uuid(1)}:failed`]);
-  });
+  it.each(['ready', 'stopped'] as const)(
+    'fails a %s session whose release is missing',
+    async state => {
+      const t = await setup({});
+      await t.insert(uuid(1), state);
+      expect(await t.reconciler.reconcile()).toEqual({
+        checked: 1,
+        changed: 1,
+      });
+      expect(await t.store.get(uuid(1))).toMatchObject({
+        state: 'failed',
+        lastError: 'Helm release not found in the cluster (found by reconcile)',
+      });
+      expect(t.helm.status).toHaveBeenCalledWith('dev-session', uuid(1));
+      expect(t.changes).toEqual([`${uuid(1)}:failed`]);
+    },
+  );
 
   it.each(['failed', 'uninstalled'])(
     'fails a ready session whose release is %s',
@@ -119,22 +125,25 @@ describe('Reconciler', () => {
     },
   );
 
-  it('leaves ready sessions with a deployed (or pending) release and failed ones alone', async () => {
+  it('leaves ready and stopped sessions with a deployed (or pending) release and failed ones alone', async () => {
     const t = await setup({
       [uuid(1)]: { status: 'deployed', revision: 3 },
       [uuid(2)]: { status: 'pending-upgrade', revision: 4 },
+      [uuid(4)]: { status: 'deployed', revision: 5 },
     });
     await t.insert(uuid(1), 'ready');
     await t.insert(uuid(2), 'ready');
     await t.insert(uuid(3), 'failed');
-    expect(await t.reconciler.reconcile()).toEqual({ checked: 3, changed: 0 });
+    await t.insert(uuid(4), 'stopped');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 4, changed: 0 });
     expect((await t.store.get(uuid(1)))!.state).toBe('ready');
     expect((await t.store.get(uuid(2)))!.state).toBe('ready');
+    expect((await t.store.get(uuid(4)))!.state).toBe('stopped');
     expect(await t.store.get(uuid(3))).toMatchObject({
       state: 'failed',
       lastError: 'boom',
     });
-    expect(t.helm.status).toHaveBeenCalledTimes(2);
+    expect(t.helm.status).toHaveBeenCalledTimes(3);
     expect(await t.jobs.projects()).toEqual(new Set());
     expect(t.changes).toEqual([]);
   });

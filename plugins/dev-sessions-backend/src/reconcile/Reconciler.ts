@@ -8,7 +8,8 @@ import { SessionEvents } from '../service/SessionEvents';
 
 /**
  * Corrects stored state from the cluster, on one replica at a time (a global scheduled task):
- * a ready session whose Helm release vanished or failed becomes `failed`; a busy session
+ * a ready or stopped session whose namespace or Helm release vanished (or whose release failed)
+ * becomes `failed` with the reason; a busy session
  * (provisioning, deleting, stopping, starting) without its job gets the job again. Sessions
  * with a job are the job's business and are left alone.
  */
@@ -63,7 +64,8 @@ export class Reconciler {
       );
       return true;
     }
-    if (s.state !== 'ready') return false;
+    // a stopped session keeps its release (scaled to 0): losing it loses the workspace too
+    if (s.state !== 'ready' && s.state !== 'stopped') return false;
     const own = await cluster.namespaceOwnership(s.namespace, s.projectUuid);
     const release =
       own.state === 'owned'
