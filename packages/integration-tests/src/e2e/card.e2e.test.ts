@@ -208,6 +208,10 @@ describe('dev session card in a real browser', () => {
         }/`,
       );
     }
+    // the lifecycle line: created just now counts as use; expiry a year out (the default)
+    expect(await page.getByTestId('lifecycle').textContent()).toMatch(
+      /^Last used \d+ (s|min) ago · expires on \S.*\d{4}/,
+    );
     await page.screenshot({
       path: path.join(results, 'e2e-card-ready.png'),
       fullPage: true,

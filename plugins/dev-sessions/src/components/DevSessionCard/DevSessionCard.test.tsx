@@ -16,6 +16,7 @@ import {
 import { devSessionsApiRef, DevSessionsApi } from '../../api';
 import { DevSessionCard, createSessionUrl } from './DevSessionCard';
 import { ago, reasonHint, safeHttpUrl } from './hints';
+import { when } from './LifecycleLine';
 
 const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';
 const entity = {
@@ -327,6 +328,45 @@ describe('DevSessionCard', () => {
     );
     for (const name of ['Preview', 'Chat', 'VS Code'])
       expect(button(name)).toBeDisabled();
+  });
+
+  it('shows when it was last used, when it stops for being idle and when it expires', async () => {
+    const lastActivityAt = new Date(Date.now() - 5 * 60_000).toISOString();
+    const idleStopAt = '2026-12-03T14:05:00Z';
+    const expiresAt = '2027-11-26T09:00:00Z';
+    await renderCard({
+      get: async () =>
+        session('ready', { lastActivityAt, idleStopAt, expiresAt }),
+      status: async () => status({}),
+    });
+    const line = await screen.findByTestId('lifecycle');
+    expect(line).toHaveTextContent(
+      `Last used 5 min ago · stops when idle at ${when(
+        idleStopAt,
+      )} · expires on ${when(expiresAt)}`,
+    );
+    expect(when(expiresAt)).toMatch(/2027/);
+  });
+
+  it('a stopped session shows its expiry but no idle stop; none of it when the backend sends none', async () => {
+    const { unmount } = await renderCard({
+      get: async () =>
+        session('stopped', {
+          idleStopAt: '2026-12-03T14:05:00Z',
+          expiresAt: '2026-12-24T09:00:00Z',
+        }),
+      status: async () => ({ ...status({}), containers: [], pod: undefined }),
+    });
+    const line = await screen.findByTestId('lifecycle');
+    expect(line).toHaveTextContent(/^Expires on .*2026/);
+    expect(line).not.toHaveTextContent(/idle/);
+    unmount();
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () => status({}),
+    });
+    await screen.findByTestId('session-state');
+    expect(screen.queryByTestId('lifecycle')).toBeNull();
   });
 
   it('stops a ready session after a confirmation, then refreshes', async () => {

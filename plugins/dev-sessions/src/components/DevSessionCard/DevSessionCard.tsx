@@ -10,6 +10,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import { ContainerStatusTable } from './ContainerStatusTable';
 import { createSessionUrl } from './helpers';
 import { ago } from './hints';
+import { LifecycleLine } from './LifecycleLine';
 import { RunControls } from './RunControls';
 import { SessionLinks } from './SessionLinks';
 import { StateBadge } from './StateBadge';
@@ -137,6 +138,7 @@ export const DevSessionCard = () => {
           {session.lastError}
         </Typography>
       )}
+      <LifecycleLine session={session} />
       <ContainerStatusTable status={status} />
       <SessionLinks session={session} status={status} />
       <RunControls session={session} onChange={() => live.load()} />
