@@ -7,7 +7,7 @@
  * and the ratios; asserts nothing about time (goal: resume ≤ 1.1× create).
  * Run: ./dev bench resume   (BENCH_ROUNDS, default 5)
  */
-/* eslint-disable no-restricted-imports, jest/expect-expect --
+/* eslint-disable @backstage/no-undeclared-imports, no-restricted-imports, jest/expect-expect --
    test code that only Jest runs (yarn bench), not a module of the package */
 import { startDevSessionsTestBackend } from '@internal/integration-tests';
 import { randomUUID } from 'node:crypto';
