@@ -100,7 +100,7 @@ it(`resume against create, ${ROUNDS} rounds`, async () => {
   const ratio = median(times.start) / create;
   process.stdout.write(
     `\n${[
-      `resume benchmark: ${ROUNDS} rounds, size small, helm --wait, same backend and cluster`,
+      `resume benchmark: ${ROUNDS} rounds, size small, same backend and cluster`,
       row('create (PUT …/session?wait=true)', times.create),
       row('resume (POST …/start?wait=true)', times.start),
       row('resume through get-or-create (PUT)', times.put),

@@ -21,6 +21,7 @@ export class Cluster {
   private readonly rbac: k8s.RbacAuthorizationV1Api;
   private readonly authz: k8s.AuthorizationV1Api;
   private readonly discovery: k8s.DiscoveryV1Api;
+  private readonly apps: k8s.AppsV1Api;
 
   constructor(
     readonly target: ClusterTarget,
@@ -32,6 +33,7 @@ export class Cluster {
     this.rbac = target.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
     this.authz = target.kc.makeApiClient(k8s.AuthorizationV1Api);
     this.discovery = target.kc.makeApiClient(k8s.DiscoveryV1Api);
+    this.apps = target.kc.makeApiClient(k8s.AppsV1Api);
   }
 
   get name() {
@@ -183,6 +185,58 @@ export class Cluster {
     } catch (e) {
       if (isApiException(e) && e.code === 404) return false;
       throw e;
+    }
+  }
+
+  /**
+   * Waits until every Deployment of the release in the namespace has rolled out (what
+   * `kubectl rollout status` checks: the controller saw the spec, and all replicas are updated,
+   * ready and available, with no old ones left), polling every `pollMs`. Helm's own `--wait`
+   * polls every 2 s; a start that only scales 0 -> 1 is ready in a fraction of that. Throws after
+   * `timeoutMs` with what is not ready, or when `signal` aborts.
+   */
+  async waitForRollout(
+    namespace: string,
+    release: string,
+    opts: { timeoutMs: number; signal?: AbortSignal; pollMs?: number },
+  ): Promise<void> {
+    const deadline = Date.now() + opts.timeoutMs;
+    let pending: string[] = [];
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const list = await this.call(() =>
+        this.apps.listNamespacedDeployment({
+          namespace,
+          labelSelector: `app.kubernetes.io/instance=${release}`,
+        }),
+      );
+      pending = list.items.flatMap(d => {
+        const want = d.spec?.replicas ?? 1;
+        const st = d.status ?? {};
+        const done =
+          (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+          (st.updatedReplicas ?? 0) === want &&
+          (st.readyReplicas ?? 0) === want &&
+          (st.availableReplicas ?? 0) === want &&
+          (st.replicas ?? 0) === want;
+        if (done) return [];
+        const progressing = st.conditions?.find(c => c.type === 'Progressing');
+        return [
+          `Deployment ${d.metadata?.name}: ${
+            st.readyReplicas ?? 0
+          }/${want} ready${
+            progressing?.message ? ` (${progressing.message})` : ''
+          }`,
+        ];
+      });
+      if (pending.length === 0) return;
+      if (Date.now() >= deadline)
+        throw new Error(
+          `Not ready after ${Math.round(
+            opts.timeoutMs / 1000,
+          )} s: ${pending.join('; ')}`,
+        );
+      await new Promise(r => setTimeout(r, opts.pollMs ?? 250));
     }
   }
 

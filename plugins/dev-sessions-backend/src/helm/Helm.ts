@@ -126,9 +126,17 @@ export class Helm {
     );
   }
 
-  /** `helm upgrade --install --atomic --wait`: on failure Helm rolls back (or uninstalls). */
+  /**
+   * `helm upgrade --install --atomic --wait`: on failure Helm rolls back (or uninstalls). With
+   * `wait: false`, a plain `helm upgrade --install` that returns once the objects are applied
+   * (the caller waits for them itself).
+   */
   async upgradeInstall(
-    o: ReleaseSpec & { timeoutSeconds: number; signal?: AbortSignal },
+    o: ReleaseSpec & {
+      timeoutSeconds: number;
+      signal?: AbortSignal;
+      wait?: boolean;
+    },
   ): Promise<void> {
     await this.withValuesFile(o.values, file =>
       this.run(
@@ -136,8 +144,7 @@ export class Helm {
           'upgrade',
           '--install',
           ...this.releaseArgs(o, file),
-          '--atomic',
-          '--wait',
+          ...(o.wait === false ? [] : ['--atomic', '--wait']),
           '--timeout',
           `${o.timeoutSeconds}s`,
           '--history-max',

@@ -48,6 +48,13 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
       async (): Promise<{ state: string }> => ({ state: 'owned' }),
     ),
     deleteNamespace: jest.fn(async () => 'deleted'),
+    waitForRollout: jest.fn(
+      async (
+        _ns: string,
+        _release: string,
+        _o: { timeoutMs: number; signal?: AbortSignal },
+      ) => {},
+    ),
   };
   const chart = {
     values: jest.fn(async (spec: any) => ({
@@ -181,8 +188,49 @@ describe('JobRunner', () => {
       }),
       timeoutSeconds: 60,
       signal: expect.any(AbortSignal),
+      wait: true,
     });
     expect(install.signal!.aborted).toBe(false);
+    expect(t.cluster.waitForRollout).not.toHaveBeenCalled();
+  });
+
+  it('starts a stopped session: Helm applies running: true without --wait, the job waits for the rollout', async () => {
+    const t = await setup();
+    await t.insert(A, 'ready');
+    await t.store.transition(A, 'stopRequested');
+    await t.store.transition(A, 'stopped');
+    await t.store.transition(A, 'startRequested');
+    await t.startJob(A, 'start');
+    await t.polled();
+    expect((await t.store.get(A))!.state).toBe('ready');
+    expect(t.chart.values.mock.calls[0][1]).toEqual({ running: true });
+    const install = t.helm.upgradeInstall.mock.calls[0][0];
+    expect(install.wait).toBe(false);
+    expect(t.cluster.waitForRollout).toHaveBeenCalledWith(A, 'dev-session', {
+      timeoutMs: 60_000,
+      signal: install.signal,
+    });
+    expect(t.helm.upgradeInstall.mock.invocationCallOrder[0]).toBeLessThan(
+      t.cluster.waitForRollout.mock.invocationCallOrder[0],
+    );
+  });
+
+  it('a start whose pod never gets ready fails the session with what was not ready', async () => {
+    const t = await setup();
+    await t.insert(A, 'ready');
+    await t.store.transition(A, 'stopRequested');
+    await t.store.transition(A, 'stopped');
+    await t.store.transition(A, 'startRequested');
+    t.cluster.waitForRollout.mockRejectedValueOnce(
+      new Error('Not ready after 60 s: Deployment dev-session: 0/1 ready'),
+    );
+    await t.startJob(A, 'start');
+    await t.polled();
+    expect(await t.store.get(A)).toMatchObject({
+      state: 'failed',
+      lastError: 'Not ready after 60 s: Deployment dev-session: 0/1 ready',
+    });
+    expect(await t.jobs.get(A)).toBeUndefined();
   });
 
   it('recovers a stuck release before installing, with the same signal', async () => {

@@ -205,6 +205,11 @@ export class JobRunner {
       );
       if (recovered)
         logger.warn(`Dev session of project ${uuid}: ${recovered}`);
+      // A start changes nothing but the replica count (0 -> 1) of a release that is installed
+      // already: Helm applies it and the job waits for the rollout itself, polling 8x as often
+      // as Helm's --wait (a resume is what a returning developer waits for). Create and stop keep
+      // Helm's --atomic --wait.
+      const fastStart = job.kind === 'start';
       await helm.upgradeInstall({
         release: s.releaseName,
         namespace: s.namespace,
@@ -212,7 +217,13 @@ export class JobRunner {
         values,
         timeoutSeconds: job.timeoutSeconds,
         signal,
+        wait: !fastStart,
       });
+      if (fastStart)
+        await cluster.waitForRollout(s.namespace, s.releaseName, {
+          timeoutMs: job.timeoutSeconds * 1000,
+          signal,
+        });
       logger.info(`Dev session of project ${uuid} is ${run.done}`);
       await this.settle(job, { transition: run.succeeded, lastError: null });
     } catch (e) {
