@@ -203,7 +203,9 @@ describe('JobRunner', () => {
     await t.startJob(A, 'start');
     await t.polled();
     expect((await t.store.get(A))!.state).toBe('ready');
-    expect(t.chart.values.mock.calls[0][1]).toEqual({ running: true });
+    expect(t.chart.values).toHaveBeenCalledWith(expect.anything(), {
+      running: true,
+    });
     const install = t.helm.upgradeInstall.mock.calls[0][0];
     expect(install.wait).toBe(false);
     expect(t.cluster.waitForRollout).toHaveBeenCalledWith(A, 'dev-session', {
