@@ -17,7 +17,7 @@ import {
   DevSession,
   DevSessionChange,
   devSessionEntityName,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 const PROVIDER = 'dev-sessions';
 const LOCATION = `${PROVIDER}:sessions`;

@@ -4,7 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
+import { devSessionsServiceRef } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import { devSession } from './__testUtils__/sessions';
 import { catalogModuleDevSessions } from './module';
 

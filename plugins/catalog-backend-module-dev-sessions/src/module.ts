@@ -8,8 +8,8 @@ import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   DEV_SESSIONS_EVENT_TOPIC,
   DevSessionChange,
-} from '@internal/backstage-plugin-dev-sessions-common';
-import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
+import { devSessionsServiceRef } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import { DevSessionEntityProvider } from './DevSessionEntityProvider';
 
 /**

@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { startDevSessionsTestBackend } from '@internal/integration-tests';
+import { startDevSessionsTestBackend } from '@dev-sessions/integration-tests';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { devSessionConditions, isDevSessionOwner } from './permissions';

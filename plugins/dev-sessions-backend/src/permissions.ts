@@ -7,7 +7,7 @@ import {
   DEV_SESSION_RESOURCE_TYPE,
   DevSession,
   normalizeEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { z } from 'zod';
 
 /** Query shape for dev-session conditions (filters on the owner). @public */

@@ -1,4 +1,4 @@
-import { startDevSessionsTestBackend } from '@internal/integration-tests';
+import { startDevSessionsTestBackend } from '@dev-sessions/integration-tests';
 import request from 'supertest';
 import { devSessionsPlugin } from './plugin';
 

@@ -5,9 +5,10 @@ import {
 import {
   DEV_SESSIONS_EVENT_TOPIC,
   devSessionPermissions,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { bundledChart } from './chart/bundledChart';
 import { SessionChart } from './chart/SessionChart';
 import { Cluster } from './cluster/Cluster';
 import { resolveCluster } from './cluster/ClusterTarget';
@@ -63,7 +64,7 @@ export const devSessionsPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { config, logger, scheduler, events } = deps;
-        const settings = readSettings(config);
+        const settings = readSettings(config, { bundledChart: bundledChart() });
         const target = resolveCluster(config);
         const cluster =
           target && new Cluster(target, logger, settings.instance);

@@ -11,7 +11,7 @@ import {
   DEV_SESSION_RESOURCE_TYPE,
   devSessionCreatePermission,
   normalizeEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import {
   createDevSessionConditionalDecision,
   devSessionConditions,

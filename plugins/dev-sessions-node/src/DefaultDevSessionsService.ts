@@ -8,7 +8,7 @@ import {
   DevSessionStatus,
   DevSessionsClient,
   DevSessionsWaitOptions,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import {
   DevSessionsService,
   DevSessionsServiceRequestOptions,

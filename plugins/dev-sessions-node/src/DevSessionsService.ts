@@ -7,7 +7,7 @@ import {
   DevSessionListFilter,
   DevSessionStatus,
   DevSessionsWaitOptions,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** Options of every {@link DevSessionsService} call. @public */
 export interface DevSessionsServiceRequestOptions {
@@ -21,7 +21,7 @@ export interface DevSessionsServiceRequestOptions {
 
 /**
  * The dev sessions of projects, for backend plugins and modules. Calls fail with a
- * `DevSessionsApiError` (from `@internal/backstage-plugin-dev-sessions-common`) carrying the
+ * `DevSessionsApiError` (from `@dev-sessions/backstage-plugin-dev-sessions-common`) carrying the
  * HTTP status the dev-sessions backend answered, for example 404 when a project has no session.
  *
  * @public

@@ -10,7 +10,7 @@ import {
 import {
   DevSession,
   DevSessionsApiError,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import { DevSessionsService } from './DevSessionsService';
 import { devSessionsServiceRef } from './devSessionsServiceRef';

@@ -2,7 +2,7 @@ import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   DevSession,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** What the dev session card needs from the backend. @public */
 export interface DevSessionsApi {

@@ -4,7 +4,7 @@ import {
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { DevSessionsApiError } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionsApiError } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionsApiRef } from './api';
 import { devSessionsLegacyPlugin, EntityDevSessionCard } from './legacy';
 

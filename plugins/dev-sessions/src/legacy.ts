@@ -5,7 +5,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
-import { DevSessionsClient } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionsClient } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionsApiRef } from './api';
 
 /** The dev-sessions plugin for legacy (pre new frontend system) apps. @public */

@@ -4,7 +4,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
-import { DevSessionsApiError } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionsApiError } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionsApiRef } from './api';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { devSessionEntityCard, isDevSessionAvailable } from './plugin';

@@ -8,7 +8,7 @@ import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import {
   ANNOTATION_DEV_SESSION_PROJECT_UUID,
   DevSessionsClient,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import type { Entity } from '@backstage/catalog-model';
 import { devSessionsApiRef } from './api';
 

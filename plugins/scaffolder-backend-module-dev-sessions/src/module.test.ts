@@ -2,7 +2,7 @@ import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { startTestBackend } from '@backstage/backend-test-utils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
+import { devSessionsServiceRef } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import { scaffolderModuleDevSessions } from './module';
 
 const UUID = '2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10';

@@ -1,6 +1,6 @@
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { devSessionsServiceRef } from '@internal/backstage-plugin-dev-sessions-node';
+import { devSessionsServiceRef } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import { createDevSessionCreateAction } from './actions/create';
 import { createDevSessionDeleteAction } from './actions/delete';
 import { createDevSessionStartAction } from './actions/start';

@@ -12,7 +12,7 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { devSessionPolicyDecision } from '@internal/backstage-plugin-dev-sessions-backend';
+import { devSessionPolicyDecision } from '@dev-sessions/backstage-plugin-dev-sessions-backend';
 
 /**
  * This app's permission policy: dev sessions are owner-scoped (see devSessionPolicyDecision:

@@ -1,12 +1,12 @@
 /*
  * Benchmark: how long a full refresh of N dev sessions takes until every entity is served by the
  * catalog API, against a baseline of 1 session in the same run. Prints figures; asserts nothing
- * about time. Run: ./dev yarn workspace @internal/backstage-plugin-catalog-backend-module-dev-sessions bench
+ * about time. Run: ./dev yarn workspace @dev-sessions/backstage-plugin-catalog-backend-module-dev-sessions bench
  */
 /* eslint-disable @backstage/no-undeclared-imports, no-restricted-imports, jest/expect-expect --
    test code that only Jest runs (yarn bench), not a module of the package */
 import { mockServices } from '@backstage/backend-test-utils';
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { DevSessionEntityProvider } from '../DevSessionEntityProvider';
 import {
   providerModule,

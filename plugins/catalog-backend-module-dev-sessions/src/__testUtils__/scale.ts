@@ -8,7 +8,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import request from 'supertest';
 import { DevSessionEntityProvider } from '../DevSessionEntityProvider';
 

@@ -1,7 +1,7 @@
 import {
   DevSession,
   devSessionEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** A ready session of a project as the dev-sessions backend lists it, owned by the payments team. */
 export function devSession(

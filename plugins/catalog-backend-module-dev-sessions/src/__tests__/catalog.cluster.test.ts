@@ -7,12 +7,12 @@ import {
   clusterEnv,
   devSessionsTestConfig,
   waitFor,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 // the real dev-sessions backend next to the module: what the module talks to in an app
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import devSessionsPlugin from '@internal/backstage-plugin-dev-sessions-backend';
+import devSessionsPlugin from '@dev-sessions/backstage-plugin-dev-sessions-backend';
 import { catalogModuleDevSessions } from '../module';
 import { startCatalog } from '../__testUtils__/scale';
 

@@ -9,7 +9,7 @@
  */
 /* eslint-disable @backstage/no-undeclared-imports, no-restricted-imports, jest/expect-expect --
    test code that only Jest runs (yarn bench), not a module of the package */
-import { startDevSessionsTestBackend } from '@internal/integration-tests';
+import { startDevSessionsTestBackend } from '@dev-sessions/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';

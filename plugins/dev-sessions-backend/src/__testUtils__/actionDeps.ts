@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { DefaultDevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
+import { DefaultDevSessionsService } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 
 /**
  * What the dev-session scaffolder actions need to reach the test backend listening on `port`:

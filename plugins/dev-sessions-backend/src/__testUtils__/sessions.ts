@@ -1,5 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionChange } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
 import { JobStore } from '../database/JobStore';
 import { NewSession, SessionStore } from '../database/SessionStore';

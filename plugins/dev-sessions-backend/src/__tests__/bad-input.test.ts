@@ -2,7 +2,7 @@
  * Bad input gets a 400 naming the field and the rule, reaches no Helm call and stores nothing.
  * helm is configured as a recorder script: it writes a marker file if it is ever called.
  */
-import { startDevSessionsTestBackend } from '@internal/integration-tests';
+import { startDevSessionsTestBackend } from '@dev-sessions/integration-tests';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -10,7 +10,7 @@ import {
   StandIn,
   startDevSessionsTestBackend,
   startStandIn,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import { Socket } from 'node:net';

@@ -5,12 +5,12 @@
  * the real cluster. helm is the real binary behind a wrapper that records every call.
  */
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { createDevSessionCreateAction } from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
+import { createDevSessionCreateAction } from '@dev-sessions/backstage-plugin-scaffolder-backend-module-dev-sessions';
 import {
   clusterEnv,
   kubectlJson,
   startDevSessionsTestBackend,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

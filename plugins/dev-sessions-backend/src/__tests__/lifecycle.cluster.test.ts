@@ -16,7 +16,7 @@ import {
   namespaceExists,
   startDevSessionsTestBackend,
   waitFor,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import {
   notificationService,
   NotificationSendOptions,

@@ -9,7 +9,7 @@ import {
   clusterEnv,
   helmReleases,
   startDevSessionsTestBackend,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

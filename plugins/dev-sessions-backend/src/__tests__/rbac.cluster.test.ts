@@ -17,7 +17,7 @@ import {
   run,
   startDevSessionsTestBackend,
   waitFor,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';

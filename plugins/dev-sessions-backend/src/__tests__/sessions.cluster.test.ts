@@ -6,7 +6,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import {
   createDevSessionCreateAction,
   createDevSessionDeleteAction,
-} from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
+} from '@dev-sessions/backstage-plugin-scaffolder-backend-module-dev-sessions';
 import {
   clusterEnv,
   helmReleases as releases,
@@ -14,7 +14,7 @@ import {
   namespaceExists,
   startDevSessionsTestBackend,
   waitFor,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';

@@ -6,13 +6,13 @@
 import {
   kubectlJson,
   startDevSessionsTestBackend,
-} from '@internal/integration-tests';
+} from '@dev-sessions/integration-tests';
 import { randomUUID } from 'node:crypto';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import {
   createDevSessionStartAction,
   createDevSessionStopAction,
-} from '@internal/backstage-plugin-scaffolder-backend-module-dev-sessions';
+} from '@dev-sessions/backstage-plugin-scaffolder-backend-module-dev-sessions';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
 import { actionDeps } from '../__testUtils__/actionDeps';

@@ -1,4 +1,4 @@
-import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
+import { LABEL_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { KubeObject, parseManifest, refuse } from './manifest';
 
 /** The kinds charts/dev-session renders (`apiVersion/Kind`); all of them namespaced. */

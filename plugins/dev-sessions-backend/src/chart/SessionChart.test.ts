@@ -4,7 +4,7 @@
  * and the links read from what the chart rendered.
  */
 import { ConfigReader } from '@backstage/config';
-import { DevSessionSpec } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionSpec } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { DevSessionSpec } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionSpec } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import Ajv, { ValidateFunction } from 'ajv';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { DEV_SESSION_ROLES } from '@internal/backstage-plugin-dev-sessions-common';
+import { DEV_SESSION_ROLES } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { isQuantity, parseQuantity } from './quantity';
 import { fail, Values, ValuePath, valuePath } from './valuePaths';
 

@@ -3,7 +3,7 @@ import {
   ANNOTATION_DEV_SESSION_ROLE,
   DEV_SESSION_ROLES,
   DevSessionRole,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { KubeObject } from './manifest';
 
 /** Where the gateway reaches one role: the role's Service (by name and port) in the namespace. */

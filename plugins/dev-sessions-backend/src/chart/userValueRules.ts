@@ -1,4 +1,4 @@
-import { DEV_SESSION_ROLES } from '@internal/backstage-plugin-dev-sessions-common';
+import { DEV_SESSION_ROLES } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { isQuantity } from './quantity';
 import { fail, isObject, Values, ValuePath } from './valuePaths';
 

@@ -1,7 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
-import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
+import { LABEL_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { isApiException } from './apiCall';
 import { ClusterTarget } from './ClusterTarget';
 import {

@@ -1,6 +1,6 @@
 import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
-import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
+import { LABEL_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** The label that marks a namespace as created (and owned) by dev sessions. */
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';

@@ -3,7 +3,7 @@ import {
   DevSessionRole,
   DevSessionStatus,
   DEV_SESSION_ROLES,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import * as k8s from '@kubernetes/client-node';
 
 /**

@@ -1,6 +1,6 @@
 import { ServiceUnavailableError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
-import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
+import { LABEL_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { ApiCall, isApiException } from './apiCall';
 import { SessionRoleBinding } from './ClusterTarget';
 import {

@@ -18,6 +18,19 @@ describe('readSettings', () => {
       expect(() => read({ chart: { version: '1.0.0' } })).toThrow(error);
     });
 
+    it('uses the chart bundled in the package when none is configured', () => {
+      const bundled = '/app/node_modules/pkg/chart';
+      expect(
+        readSettings(new ConfigReader({}), { bundledChart: bundled }).chart,
+      ).toEqual({ kind: 'path', path: bundled });
+      // a configured chart wins
+      expect(
+        readSettings(new ConfigReader({ devSessions: { chart } }), {
+          bundledChart: bundled,
+        }).chart,
+      ).toEqual({ kind: 'path', path: '/charts/dev-session' });
+    });
+
     it('refuses both path and ref', () => {
       expect(() =>
         read({ chart: { path: '/c', ref: 'oci://registry/dev-session' } }),

@@ -3,7 +3,7 @@ import { durationToMilliseconds } from '@backstage/types';
 import {
   DEV_SESSION_SIZES,
   DevSessionSize,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChartSource } from '../helm/Helm';
@@ -137,7 +137,10 @@ function readLifecycle(c: Config | undefined): LifecycleSettings {
   };
 }
 
-function readChart(c: Config | undefined): ChartSource {
+function readChart(
+  c: Config | undefined,
+  bundledChart: string | undefined,
+): ChartSource {
   const ref = c?.getOptionalString('chart.ref');
   const dir = c?.getOptionalString('chart.path');
   if (ref && dir)
@@ -151,6 +154,8 @@ function readChart(c: Config | undefined): ChartSource {
     };
   }
   if (!dir) {
+    // the package from npm carries the chart it was released with
+    if (bundledChart) return { kind: 'path', path: bundledChart };
     throw new Error(
       'devSessions.chart.path (a chart directory) or devSessions.chart.ref (a chart reference) is required',
     );
@@ -229,8 +234,14 @@ function readDefaultSize(c: Config | undefined): DevSessionSize {
   return size as DevSessionSize;
 }
 
-/** Reads and checks `devSessions` configuration; throws naming the key that is wrong. */
-export function readSettings(config: Config): DevSessionsSettings {
+/**
+ * Reads and checks `devSessions` configuration; throws naming the key that is wrong.
+ * `bundledChart`: the chart directory shipped in this package, used when no chart is configured.
+ */
+export function readSettings(
+  config: Config,
+  opts: { bundledChart?: string } = {},
+): DevSessionsSettings {
   const c = config.getOptionalConfig('devSessions');
   const releaseName = c?.getOptionalString('releaseName') ?? 'dev-session';
   if (!/^[a-z]([-a-z0-9]{0,51}[a-z0-9])?$/.test(releaseName)) {
@@ -239,7 +250,7 @@ export function readSettings(config: Config): DevSessionsSettings {
     );
   }
   return {
-    chart: readChart(c),
+    chart: readChart(c, opts.bundledChart),
     releaseName,
     timeoutSeconds: positive(c, 'helm.timeoutSeconds', 300),
     defaultValues:

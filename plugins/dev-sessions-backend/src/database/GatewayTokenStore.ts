@@ -1,4 +1,4 @@
-import { DevSessionRole } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionRole } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
 import { createHash, randomBytes } from 'node:crypto';
 

@@ -8,7 +8,7 @@ import {
   DevSessionSize,
   DevSessionSpec,
   DevSessionState,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
 import { SessionTargets, storedTarget } from '../chart/endpoints';
 import {
@@ -110,7 +110,7 @@ export async function openDatabase(database: DatabaseService): Promise<Knex> {
   if (!database.migrations?.skip) {
     await client.migrate.latest({
       directory: resolvePackagePath(
-        '@internal/backstage-plugin-dev-sessions-backend',
+        '@dev-sessions/backstage-plugin-dev-sessions-backend',
         'migrations',
       ),
       tableName: 'dev_sessions_knex_migrations',

@@ -15,7 +15,7 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 // exactly what SessionStore.create (openDatabase) migrates with
 const migrations = {
   directory: resolvePackagePath(
-    '@internal/backstage-plugin-dev-sessions-backend',
+    '@dev-sessions/backstage-plugin-dev-sessions-backend',
     'migrations',
   ),
   tableName: 'dev_sessions_knex_migrations',

@@ -2,7 +2,7 @@ import {
   DEV_SESSION_ROLES,
   DevSessionRole,
   isProjectUuid,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { DevSessionRole } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionRole } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import * as net from 'node:net';

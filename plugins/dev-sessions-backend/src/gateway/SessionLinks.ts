@@ -2,7 +2,7 @@ import {
   DEV_SESSION_ROLES,
   DevSessionEndpoint,
   DevSessionRole,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { internalUrl, SessionTargets } from '../chart/endpoints';
 
 /**

@@ -1,4 +1,4 @@
-import { DevSessionRole } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionRole } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Cluster } from '../cluster/Cluster';
 import { Upstream } from '../cluster/serviceEndpoints';
 import { SessionStore } from '../database/SessionStore';

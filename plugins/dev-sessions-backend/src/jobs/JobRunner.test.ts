@@ -3,7 +3,7 @@
  * (300 ms, renewed every 100 ms) makes the Lease heartbeats happen within the tests.
  */
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { DevSessionChange } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionChange } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Job } from '../database/JobStore';
 import { HelmError } from '../helm/Helm';
 import {

@@ -3,7 +3,7 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import { SessionChart } from '../chart/SessionChart';
 import { Cluster } from '../cluster/Cluster';
 import { JobSettings } from '../config/settings';
-import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionState } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Job, JobKind, JobStore } from '../database/JobStore';
 import { SessionStore, specOf } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';

@@ -1,4 +1,4 @@
-import { LABEL_DEV_SESSION_PROJECT_UUID } from '@internal/backstage-plugin-dev-sessions-common';
+import { LABEL_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Cluster } from '../cluster/Cluster';
 import { SessionStore, StoredSession } from '../database/SessionStore';

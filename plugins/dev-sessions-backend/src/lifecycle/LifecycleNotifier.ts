@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { devSessionEntityRef } from '@internal/backstage-plugin-dev-sessions-common';
+import { devSessionEntityRef } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { StoredSession } from '../database/SessionStore';
 

@@ -4,7 +4,7 @@
  * the same guarded transitions as the real one (the cluster test runs the real one).
  */
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { newSession, sqliteStores } from '../__testUtils__/sessions';
 import { OrphanStore } from '../database/OrphanStore';
 import { SessionStore } from '../database/SessionStore';

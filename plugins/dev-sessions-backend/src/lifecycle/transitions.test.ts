@@ -1,7 +1,7 @@
 import {
   DEV_SESSION_STATES,
   DevSessionState,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {

@@ -1,4 +1,4 @@
-import { DevSessionState } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionState } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import type { JobKind } from '../database/JobStore';
 
 /**

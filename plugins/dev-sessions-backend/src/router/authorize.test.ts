@@ -11,7 +11,7 @@ import {
   devSessionCreatePermission,
   devSessionDeletePermission,
   devSessionReadPermission,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionPolicyDecision } from '../policyDecision';
 import { createDevSessionAuthorizer } from './authorize';
 

@@ -19,7 +19,7 @@ import {
 import {
   DEV_SESSION_RESOURCE_TYPE,
   DevSession,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { DevSessionQuery, devSessionRules } from '../permissions';
 
 /** A dev-session resource permission (read, update, delete). */

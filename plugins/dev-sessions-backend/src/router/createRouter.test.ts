@@ -23,7 +23,7 @@ import {
   devSessionUpdatePermission,
   DevSessionSpec,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import request from 'supertest';
 import { devSessionPolicyDecision } from '../policyDecision';

@@ -21,7 +21,7 @@ import {
   devSessionUpdatePermission,
   DevSessionSpec,
   normalizeEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { ACTIVITY_TOKEN_PREFIX } from '../lifecycle/ActivityTokens';

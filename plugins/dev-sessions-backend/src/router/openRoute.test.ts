@@ -23,7 +23,7 @@ import { JsonObject } from '@backstage/types';
 import {
   DevSession,
   devSessionReadPermission,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import { Knex } from 'knex';
 import * as http from 'node:http';

@@ -8,7 +8,7 @@ import {
   DEV_SESSION_ROLES,
   DevSessionRole,
   devSessionReadPermission,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { GatewayTokenStore } from '../database/GatewayTokenStore';

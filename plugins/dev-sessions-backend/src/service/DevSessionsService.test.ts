@@ -6,7 +6,7 @@
 import { ConfigReader } from '@backstage/config';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
-import { DevSessionSpec } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionSpec } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { SessionChart } from '../chart/SessionChart';
 import { readSettings } from '../config/settings';
 import { JobRunner } from '../jobs/JobRunner';

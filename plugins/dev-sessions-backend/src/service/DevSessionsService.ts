@@ -9,7 +9,7 @@ import {
   DevSessionSize,
   DevSessionSpec,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Knex } from 'knex';
 import { RenderedSession, SessionChart } from '../chart/SessionChart';
 import { Cluster } from '../cluster/Cluster';

@@ -3,7 +3,7 @@ import {
   DevSession,
   DevSessionChange,
   devSessionEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { StoredSession } from '../database/SessionStore';
 import { SessionLinks } from '../gateway/SessionLinks';
 import { LifecyclePolicy } from '../lifecycle/LifecyclePolicy';

@@ -3,7 +3,7 @@ import {
   DevSessionSize,
   DevSessionSpec,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** Options of one get-or-create call. */
 export interface GetOrCreateOptions {

@@ -5,7 +5,7 @@ import {
   DevSessionSpec,
   isProjectUuid,
   normalizeEntityRef,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 const PROJECT_ID_MAX = 100;
 /** Letters (any script), digits, space, dot, underscore, hyphen. */

@@ -1,5 +1,5 @@
 import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { PodSnapshot } from '../cluster/podSnapshot';
 import { StatusReader } from './StatusReader';
 

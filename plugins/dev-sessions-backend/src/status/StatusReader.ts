@@ -3,7 +3,7 @@ import {
   DevSession,
   DevSessionRole,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Cluster } from '../cluster/Cluster';
 import { PodSnapshot } from '../cluster/podSnapshot';
 

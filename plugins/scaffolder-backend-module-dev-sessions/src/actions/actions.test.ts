@@ -3,8 +3,8 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import {
   DevSession,
   DevSessionsApiError,
-} from '@internal/backstage-plugin-dev-sessions-common';
-import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
+import { DevSessionsService } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import yaml from 'yaml';

@@ -2,7 +2,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   DEV_SESSION_SIZES,
   DevSession,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { randomUUID } from 'node:crypto';
 import { examples } from './create.examples';
 import {

@@ -2,7 +2,7 @@ import {
   TemplateActionOptions,
   TemplateExample,
 } from '@backstage/plugin-scaffolder-node';
-import { DevSessionsService } from '@internal/backstage-plugin-dev-sessions-node';
+import { DevSessionsService } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import yaml from 'yaml';
 
 /** Options of the dev-session actions. @public */

@@ -12,7 +12,7 @@ import {
   DevSession,
   DevSessionStatus,
   DevSessionsApiError,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionsApiRef, DevSessionsApi } from '../../api';
 import { DevSessionCard, createSessionUrl } from './DevSessionCard';
 import { ago, reasonHint, safeHttpUrl } from './hints';

@@ -1,4 +1,4 @@
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import Typography from '@material-ui/core/Typography';
 import { ago } from './hints';
 

@@ -3,7 +3,7 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   DevSession,
   devSessionUpdatePermission,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';

@@ -2,7 +2,7 @@ import {
   DEV_SESSION_ROLES,
   DevSession,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import { ROLE_LABEL } from './helpers';

@@ -5,7 +5,7 @@ import {
   StatusRunning,
   StatusWarning,
 } from '@backstage/core-components';
-import { DevSession } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSession } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** The session's state as a status badge. */
 export function StateBadge({

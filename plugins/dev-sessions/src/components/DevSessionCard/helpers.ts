@@ -1,4 +1,4 @@
-import { DevSessionRole } from '@internal/backstage-plugin-dev-sessions-common';
+import { DevSessionRole } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 
 /** How each container of a session is named on the card. */
 export const ROLE_LABEL: Record<DevSessionRole, string> = {

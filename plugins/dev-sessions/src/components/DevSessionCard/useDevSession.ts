@@ -2,7 +2,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import {
   DevSession,
   DevSessionStatus,
-} from '@internal/backstage-plugin-dev-sessions-common';
+} from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { devSessionsApiRef } from '../../api';
 
