@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Cluster } from './Cluster';
 import {
   ClusterTarget,
+  inClusterTarget,
   readSessionRoleBinding,
   resolveCluster,
 } from './ClusterTarget';
@@ -293,5 +294,37 @@ describe('devSessions.cluster.sessionRoleBinding', () => {
     );
     expect(target?.sessionRoleBinding).toEqual(binding);
     expect(target?.kubeconfigPath()).toBe(file);
+  });
+});
+
+describe('in a pod: the ServiceAccount', () => {
+  it('is the cluster when a token is mounted; helm gets a kubeconfig reading the same files', () => {
+    const sa = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-'));
+    fs.writeFileSync(path.join(sa, 'token'), 'tok');
+    fs.writeFileSync(path.join(sa, 'ca.crt'), 'ca');
+    const env = {
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+    };
+    const target = inClusterTarget(env, sa)!;
+    expect(target.name).toBe('in-cluster');
+    expect(target.kc.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
+    expect(target.kc.getCurrentUser()?.token).toBe('tok');
+    const file = JSON.parse(fs.readFileSync(target.kubeconfigPath(), 'utf8'));
+    expect(file.clusters[0].cluster).toEqual({
+      server: 'https://10.96.0.1:443',
+      'certificate-authority': path.join(sa, 'ca.crt'),
+    });
+    expect(file.users[0].user).toEqual({ tokenFile: path.join(sa, 'token') });
+    expect(fs.statSync(target.kubeconfigPath()).mode & 0o777).toBe(0o600);
+    // IPv6 hosts in brackets; without a token or the variables: not in a pod
+    expect(
+      inClusterTarget(
+        { ...env, KUBERNETES_SERVICE_HOST: 'fd00::1' },
+        sa,
+      )!.kc.getCurrentCluster()?.server,
+    ).toBe('https://[fd00::1]:443');
+    expect(inClusterTarget({}, sa)).toBeUndefined();
+    expect(inClusterTarget(env, path.join(sa, 'missing'))).toBeUndefined();
   });
 });

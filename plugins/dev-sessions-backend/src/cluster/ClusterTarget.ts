@@ -74,10 +74,80 @@ function fromFile(
   return { name, source, kc, kubeconfigPath: () => file };
 }
 
+/** Where Kubernetes mounts a pod's ServiceAccount token and the cluster's CA. */
+export const SERVICE_ACCOUNT_DIR =
+  '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The cluster the backend runs in, as its pod's ServiceAccount (the deploy chart's way), when
+ * it runs in a pod with a token mounted. Helm gets a kubeconfig that reads the same token file
+ * and CA (so it follows token rotation); the client uses Kubernetes' in-cluster config.
+ */
+export function inClusterTarget(
+  env: NodeJS.ProcessEnv = process.env,
+  saDir = SERVICE_ACCOUNT_DIR,
+): ClusterTarget | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const token = path.join(saDir, 'token');
+  if (!host || !port || !fs.existsSync(token)) return undefined;
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      { name: 'in-cluster', server, caFile: path.join(saDir, 'ca.crt') },
+    ],
+    users: [{ name: 'service-account', token: fs.readFileSync(token, 'utf8') }],
+    contexts: [
+      { name: 'in-cluster', cluster: 'in-cluster', user: 'service-account' },
+    ],
+    currentContext: 'in-cluster',
+  });
+  if (saDir === SERVICE_ACCOUNT_DIR) kc.loadFromCluster(); // the client re-reads rotated tokens
+  let file: string | undefined;
+  return {
+    name: 'in-cluster',
+    source: "the pod's ServiceAccount",
+    kc,
+    kubeconfigPath: () => {
+      if (!file) {
+        const dir = fs.mkdtempSync(
+          path.join(os.tmpdir(), 'dev-sessions-kube-'),
+        );
+        file = path.join(dir, 'kubeconfig');
+        const config = {
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [
+            {
+              name: 'in-cluster',
+              cluster: {
+                server,
+                'certificate-authority': path.join(saDir, 'ca.crt'),
+              },
+            },
+          ],
+          users: [{ name: 'service-account', user: { tokenFile: token } }],
+          contexts: [
+            {
+              name: 'in-cluster',
+              context: { cluster: 'in-cluster', user: 'service-account' },
+            },
+          ],
+          'current-context': 'in-cluster',
+        };
+        fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+      }
+      return file;
+    },
+  };
+}
+
 /**
  * Resolves the cluster: devSessions.cluster.kubeconfig, then a `config` cluster of
  * kubernetes.clusterLocatorMethods (the Kubernetes plugin's shape), then the KUBECONFIG
- * environment variable (its first file). Undefined when none is configured.
+ * environment variable (its first file), then the pod's own ServiceAccount when the backend
+ * runs in Kubernetes. Undefined when none is configured.
  */
 export function resolveCluster(config: Config): ClusterTarget | undefined {
   const own = config.getOptionalConfig('devSessions.cluster');
@@ -164,5 +234,5 @@ function resolveTarget(
       'KUBECONFIG',
     );
   }
-  return undefined;
+  return inClusterTarget();
 }
