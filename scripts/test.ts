@@ -96,6 +96,20 @@ check(
   ['backstage-cli', 'package', 'lint', '--max-warnings', '0', 'scripts'],
   'fix the findings above (./dev yarn lint:scripts reproduces them, ./dev yarn lint:scripts --fix fixes some)',
 );
+// the publishable packages: built, packed and checked as npm would install them
+step('Packages: build, pack and check the tarballs (scripts/pack.ts)');
+{
+  const t0 = Date.now();
+  const r = run(process.execPath, [path.join(root, 'scripts/pack.ts')]);
+  const took = `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  if (r.status === 0) {
+    passed++;
+    process.stderr.write(`    ok (${took})\n`);
+  } else {
+    failed++;
+    failures.push('packages: see the ERROR lines of scripts/pack.ts above');
+  }
+}
 if (staticOnly) finish();
 
 // 1. helm and kubectl (real binaries from the npm package), exported for the suites
@@ -169,23 +183,19 @@ try {
 }
 
 try {
-  // 5. helm lint --strict of the chart (one check)
-  step('helm lint --strict charts/dev-session');
-  const lint = run(
-    env.DEV_SESSIONS_HELM!,
-    [
-      'lint',
-      '--strict',
-      'charts/dev-session',
-      '-f',
-      'charts/dev-session/ci/lint-values.yaml',
-    ],
-    env,
-  );
-  if (lint.status === 0) passed++;
-  else {
-    failed++;
-    failures.push('helm lint');
+  // 5. helm lint --strict of the charts: the session chart and the backend's deploy chart
+  for (const chart of ['charts/dev-session', 'charts/dev-sessions-backend']) {
+    step(`helm lint --strict ${chart}`);
+    const lint = run(
+      env.DEV_SESSIONS_HELM!,
+      ['lint', '--strict', chart, '-f', `${chart}/ci/lint-values.yaml`],
+      env,
+    );
+    if (lint.status === 0) passed++;
+    else {
+      failed++;
+      failures.push(`helm lint ${chart}`);
+    }
   }
 
   // 6. every Jest suite of every package
