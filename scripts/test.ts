@@ -96,6 +96,19 @@ check(
   ['backstage-cli', 'package', 'lint', '--max-warnings', '0', 'scripts'],
   'fix the findings above (./dev yarn lint:scripts reproduces them, ./dev yarn lint:scripts --fix fixes some)',
 );
+check(
+  'API reports: the public API of each plugin matches its report.api.md',
+  [
+    'backstage-repo-tools',
+    'api-reports',
+    '--ci',
+    '-o',
+    'ae-undocumented,ae-wrong-input-file-type',
+    '--validate-release-tags',
+    'plugins/*',
+  ],
+  'an exported API changed: review it, then ./dev yarn build:api-reports and commit the reports',
+);
 // the publishable packages: built, packed and checked as npm would install them
 step('Packages: build, pack and check the tarballs (scripts/pack.ts)');
 {

@@ -22,7 +22,7 @@ import {
 const PROVIDER = 'dev-sessions';
 const LOCATION = `${PROVIDER}:sessions`;
 
-/** Where the provider reads sessions from (the dev-sessions service in production). */
+/** Where the provider reads sessions from (the dev-sessions service in production). @public */
 export interface DevSessionSource {
   list(): Promise<DevSession[]>;
 }
@@ -37,7 +37,7 @@ const STATE_TEXT: Record<string, string> = {
   starting: 'starting',
 };
 
-/** The catalog entity of one session: a Resource of type dev-session. */
+/** The catalog entity of one session: a Resource of type dev-session. @public */
 export function sessionToEntity(s: DevSession): Entity {
   const name = devSessionEntityName(s.projectId, s.projectUuid);
   return {
@@ -98,6 +98,7 @@ export function sessionToEntity(s: DevSession): Entity {
 /**
  * Keeps one catalog entity per dev-session project: a full mutation on a schedule, and a delta
  * as soon as the dev-sessions backend reports a change.
+ * @public
  */
 export class DevSessionEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;

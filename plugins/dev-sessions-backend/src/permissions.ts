@@ -48,16 +48,19 @@ export const isDevSessionOwner = createPermissionRule({
 /** Rules of the dev-session resource type. @public */
 export const devSessionRules = { isDevSessionOwner };
 
+const conditionExports = createConditionExports({
+  pluginId: 'dev-sessions',
+  resourceType: DEV_SESSION_RESOURCE_TYPE,
+  rules: devSessionRules,
+});
+
 /**
  * Conditions for permission policies, for example to let owners delete their session:
  * `createDevSessionConditionalDecision(request.permission, devSessionConditions.isDevSessionOwner({ claims: user.info.ownershipEntityRefs }))`.
  * @public
  */
-export const {
-  conditions: devSessionConditions,
-  createConditionalDecision: createDevSessionConditionalDecision,
-} = createConditionExports({
-  pluginId: 'dev-sessions',
-  resourceType: DEV_SESSION_RESOURCE_TYPE,
-  rules: devSessionRules,
-});
+export const devSessionConditions = conditionExports.conditions;
+
+/** A conditional decision on a dev-session permission (see {@link devSessionConditions}). @public */
+export const createDevSessionConditionalDecision =
+  conditionExports.createConditionalDecision;

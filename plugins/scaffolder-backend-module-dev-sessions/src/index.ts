@@ -1,5 +1,5 @@
 /**
- * The dev-sessions module for @backstage/plugin-scaffolder-backend: `dev-session:create`,
+ * The dev-sessions module for the scaffolder backend (`@backstage/plugin-scaffolder-backend`): `dev-session:create`,
  * `dev-session:delete`, `dev-session:stop` and `dev-session:start`.
  *
  * @packageDocumentation

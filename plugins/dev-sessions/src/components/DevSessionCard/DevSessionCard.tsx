@@ -19,7 +19,7 @@ import { useDevSession } from './useDevSession';
 export { createSessionUrl } from './helpers';
 export { StateBadge } from './StateBadge';
 
-/** The dev session card for an entity carrying the project-UUID annotation. */
+/** The dev session card for an entity carrying the project-UUID annotation. @public */
 export const DevSessionCard = () => {
   const { entity } = useEntity();
   const projectUuid =
