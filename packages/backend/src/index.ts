@@ -60,7 +60,9 @@ backend.add(import('@backstage/plugin-kubernetes-backend'));
 // dev sessions: the sessions backend, the scaffolder actions and the catalog entities
 backend.add(import('@dev-sessions/backstage-plugin-dev-sessions-backend'));
 backend.add(
-  import('@dev-sessions/backstage-plugin-scaffolder-backend-module-dev-sessions'),
+  import(
+    '@dev-sessions/backstage-plugin-scaffolder-backend-module-dev-sessions'
+  ),
 );
 backend.add(
   import('@dev-sessions/backstage-plugin-catalog-backend-module-dev-sessions'),
