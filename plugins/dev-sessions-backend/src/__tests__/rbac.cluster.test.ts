@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { devSessionsPlugin } from '../plugin';
 import { Cluster } from '../cluster/Cluster';
-import { resolveCluster } from '../cluster/ClusterTarget';
+import { inClusterTarget, resolveCluster } from '../cluster/ClusterTarget';
 
 jest.setTimeout(600_000);
 
@@ -49,6 +49,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-sessions-rbac-'));
 const saKubeconfig = path.join(dir, 'kubeconfig');
 let server: any;
 const cleanup: string[] = [];
+/** The ServiceAccount's token and the cluster's server and CA, as a pod would have them. */
+let podView: { token: string; server: string; caData?: string };
 
 /** kubectl with the ServiceAccount's token (never the admin kubeconfig). */
 const asSa = (args: string[], input?: string) =>
@@ -99,6 +101,7 @@ beforeAll(async () => {
     currentContext: 'local',
   });
   fs.writeFileSync(saKubeconfig, kc.exportConfig(), { mode: 0o600 });
+  podView = { token, server: c.server, caData };
 
   const who = await asSa([
     'auth',
@@ -457,5 +460,35 @@ describe('namespaces we do not own', () => {
     expect(
       (await kubectlJson(['get', 'namespace', id])).metadata.deletionTimestamp,
     ).toBeUndefined();
+  });
+  it('in a pod: finds the cluster through the mounted ServiceAccount files, for the client and for helm', async () => {
+    // the files Kubernetes mounts in a pod, and the variables it sets
+    const saDir = path.join(dir, 'serviceaccount');
+    fs.mkdirSync(saDir, { recursive: true });
+    fs.writeFileSync(path.join(saDir, 'token'), podView.token);
+    fs.writeFileSync(
+      path.join(saDir, 'ca.crt'),
+      Buffer.from(podView.caData ?? '', 'base64'),
+    );
+    const url = new URL(podView.server);
+    const target = inClusterTarget(
+      {
+        KUBERNETES_SERVICE_HOST: url.hostname.replace(/^\[|\]$/g, ''),
+        KUBERNETES_SERVICE_PORT: url.port || '443',
+      },
+      saDir,
+    )!;
+    const cluster = new Cluster(target);
+    await cluster.checkReachable();
+    expect(await cluster.namespaceExists('kube-system')).toBe(true);
+    // helm reads the token file: it is the ServiceAccount, so kube-system's releases are refused
+    const list = await run(
+      clusterEnv().helm,
+      ['list', '-n', 'kube-system', '-o', 'json'],
+      { env: { KUBECONFIG: target.kubeconfigPath() } },
+    );
+    expect(list.code).not.toBe(0);
+    expect(list.stderr).toContain(SA);
+    expect(list.stderr).toMatch(/forbidden/);
   });
 });
