@@ -118,6 +118,8 @@ step('Packages: build, pack and check the tarballs (scripts/pack.ts)');
   if (r.status === 0) {
     passed++;
     process.stderr.write(`    ok (${took})\n`);
+    // the adoption test installs these tarballs instead of packing them again
+    process.env.ADOPTION_PACKS = path.join(root, 'dist-packs');
   } else {
     failed++;
     failures.push('packages: see the ERROR lines of scripts/pack.ts above');
