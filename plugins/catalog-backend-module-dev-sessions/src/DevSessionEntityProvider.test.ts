@@ -34,7 +34,7 @@ describe('sessionToEntity', () => {
     expect(e.spec).toEqual({
       type: 'dev-session',
       owner: 'group:default/payments',
-      lifecycle: 'production',
+      lifecycle: 'development',
     });
     expect(e.metadata.annotations).toMatchObject({
       'dev-sessions.io/project-uuid': A,

@@ -89,7 +89,8 @@ export function sessionToEntity(s: DevSession): Entity {
     spec: {
       type: DEV_SESSION_ENTITY_TYPE,
       owner: s.owner,
-      lifecycle: 'production',
+      // a development environment, never a production system
+      lifecycle: 'development',
       ...(s.component ? { dependencyOf: [s.component] } : {}),
     },
   };
