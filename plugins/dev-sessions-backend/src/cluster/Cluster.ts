@@ -210,6 +210,24 @@ export class Cluster {
           labelSelector: `app.kubernetes.io/instance=${release}`,
         }),
       );
+      if (list.items.length === 0)
+        throw new Error(
+          `No Deployment of release ${release} in namespace ${namespace} (label app.kubernetes.io/instance=${release}) to wait for`,
+        );
+      // conditions that will not heal by waiting: fail now, naming them
+      const stuck = list.items.flatMap(d =>
+        (d.status?.conditions ?? [])
+          .filter(
+            c =>
+              (c.type === 'ReplicaFailure' && c.status === 'True') ||
+              (c.type === 'Progressing' &&
+                c.reason === 'ProgressDeadlineExceeded'),
+          )
+          .map(
+            c => `Deployment ${d.metadata?.name}: ${c.reason}: ${c.message}`,
+          ),
+      );
+      if (stuck.length) throw new Error(stuck.join('; '));
       pending = list.items.flatMap(d => {
         const want = d.spec?.replicas ?? 1;
         const st = d.status ?? {};

@@ -233,6 +233,12 @@ describe('JobRunner', () => {
       lastError: 'Not ready after 60 s: Deployment dev-session: 0/1 ready',
     });
     expect(await t.jobs.get(A)).toBeUndefined();
+    // scaled back to 0: a session that failed to start keeps no pod running
+    expect(t.helm.upgradeInstall).toHaveBeenCalledTimes(2);
+    expect(t.chart.values.mock.calls.map(c => (c as any[])[1])).toEqual([
+      { running: true },
+      { running: false },
+    ]);
   });
 
   it('recovers a stuck release before installing, with the same signal', async () => {

@@ -5,7 +5,7 @@ import { Cluster } from '../cluster/Cluster';
 import { JobSettings } from '../config/settings';
 import { DevSessionState } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { Job, JobKind, JobStore } from '../database/JobStore';
-import { SessionStore, specOf } from '../database/SessionStore';
+import { SessionStore, specOf, StoredSession } from '../database/SessionStore';
 import { Helm } from '../helm/Helm';
 import { ActivityTokens } from '../lifecycle/ActivityTokens';
 import { TransitionName } from '../lifecycle/transitions';
@@ -219,11 +219,19 @@ export class JobRunner {
         signal,
         wait: !fastStart,
       });
-      if (fastStart)
-        await cluster.waitForRollout(s.namespace, s.releaseName, {
-          timeoutMs: job.timeoutSeconds * 1000,
-          signal,
-        });
+      if (fastStart) {
+        try {
+          await cluster.waitForRollout(s.namespace, s.releaseName, {
+            timeoutMs: job.timeoutSeconds * 1000,
+            signal,
+          });
+        } catch (e) {
+          // no --atomic to undo it: scale the session back to 0, so a session that failed to
+          // start does not keep a pod running outside the per-owner limits and the idle sweep
+          if (!signal.aborted) await this.stopAfterFailedStart(s, signal);
+          throw e;
+        }
+      }
       logger.info(`Dev session of project ${uuid} is ${run.done}`);
       await this.settle(job, { transition: run.succeeded, lastError: null });
     } catch (e) {
@@ -233,6 +241,33 @@ export class JobRunner {
         transition: run.failed,
         lastError: message(e),
       });
+    }
+  }
+
+  /** Best effort: the release back at `running: false` after a start that did not get ready. */
+  private async stopAfterFailedStart(
+    s: StoredSession,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { chart, helm, logger, activity } = this.deps;
+    try {
+      await helm.upgradeInstall({
+        release: s.releaseName,
+        namespace: s.namespace,
+        chart: await chart.source(),
+        values: await chart.values(specOf(s), {
+          running: false,
+          activitySecret: activity?.secretName,
+        }),
+        timeoutSeconds: 60,
+        signal,
+      });
+    } catch (e) {
+      logger.warn(
+        `Dev session of project ${
+          s.projectUuid
+        }: could not stop it again after a failed start: ${message(e)}`,
+      );
     }
   }
 
