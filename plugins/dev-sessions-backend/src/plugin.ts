@@ -79,6 +79,7 @@ export const devSessionsPlugin = createBackendPlugin({
         const helm = new Helm({
           binary: settings.helmBinary,
           kubeconfigPath: () => target!.kubeconfigPath(),
+          kubeContext: () => target?.context,
         });
         const db = await openDatabase(deps.database);
         const store = new SessionStore(db);

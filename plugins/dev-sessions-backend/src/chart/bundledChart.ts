@@ -7,9 +7,13 @@ import * as path from 'node:path';
  * repository's charts/dev-session there), or undefined where there is none (a source checkout).
  */
 export function bundledChart(): string | undefined {
-  const dir = resolvePackagePath(
-    '@dev-sessions/backstage-plugin-dev-sessions-backend',
-    'chart',
-  );
-  return fs.existsSync(path.join(dir, 'Chart.yaml')) ? dir : undefined;
+  try {
+    const dir = resolvePackagePath(
+      '@dev-sessions/backstage-plugin-dev-sessions-backend',
+      'chart',
+    );
+    return fs.existsSync(path.join(dir, 'Chart.yaml')) ? dir : undefined;
+  } catch {
+    return undefined; // bundled into something that has no package.json of ours
+  }
 }

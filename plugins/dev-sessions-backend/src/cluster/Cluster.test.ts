@@ -294,6 +294,14 @@ describe('devSessions.cluster.sessionRoleBinding', () => {
     );
     expect(target?.sessionRoleBinding).toEqual(binding);
     expect(target?.kubeconfigPath()).toBe(file);
+    expect(target?.context).toBeUndefined();
+    // a chosen context goes to helm too (HELM_KUBECONTEXT), not only to the client
+    const other = resolveCluster(
+      new ConfigReader({
+        devSessions: { cluster: { kubeconfig: file, context: 'c' } },
+      }),
+    );
+    expect(other?.context).toBe('c');
   });
 });
 

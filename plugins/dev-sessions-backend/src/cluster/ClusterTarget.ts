@@ -29,6 +29,8 @@ export interface ClusterTarget {
   kc: k8s.KubeConfig;
   /** A kubeconfig file for helm (the configured file, or a private temporary copy). */
   kubeconfigPath: () => string;
+  /** The kubeconfig context helm must use (devSessions.cluster.context); absent: the file's. */
+  context?: string;
   /** Bind this role in every session namespace; absent: bind nothing (an admin kubeconfig). */
   sessionRoleBinding?: SessionRoleBinding;
 }
@@ -71,7 +73,7 @@ function fromFile(
   kc.loadFromFile(file);
   if (context) kc.setCurrentContext(context);
   const name = kc.getCurrentCluster()?.name ?? kc.getCurrentContext();
-  return { name, source, kc, kubeconfigPath: () => file };
+  return { name, source, kc, kubeconfigPath: () => file, context };
 }
 
 /** Where Kubernetes mounts a pod's ServiceAccount token and the cluster's CA. */

@@ -32,6 +32,8 @@ export interface HelmOptions {
   binary: string;
   /** kubeconfig file helm talks to the cluster with. */
   kubeconfigPath: () => string;
+  /** Context of that file to use (HELM_KUBECONTEXT); absent: the file's current context. */
+  kubeContext?: () => string | undefined;
 }
 
 /**
@@ -43,7 +45,13 @@ export class Helm {
 
   private async run(args: string[], timeoutMs: number, signal?: AbortSignal) {
     const child = execa(this.opts.binary, args, {
-      env: { KUBECONFIG: this.opts.kubeconfigPath(), HELM_NO_PLUGINS: '1' },
+      env: {
+        KUBECONFIG: this.opts.kubeconfigPath(),
+        HELM_NO_PLUGINS: '1',
+        ...(this.opts.kubeContext?.()
+          ? { HELM_KUBECONTEXT: this.opts.kubeContext() }
+          : {}),
+      },
       extendEnv: true,
       timeout: timeoutMs,
       reject: false,
