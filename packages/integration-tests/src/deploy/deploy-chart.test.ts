@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import {
   helm,
   kubectl,
@@ -150,9 +150,26 @@ describe('deploy chart', () => {
         'configmap',
         'dsb-config',
       ]);
-      expect(config.data['app-config.production.yaml']).toContain(
-        `namespace: ${ns}`,
-      );
+      const appConfig = parse(config.data['app-config.production.yaml']);
+      expect(
+        appConfig.devSessions.cluster.sessionRoleBinding.subject.namespace,
+      ).toBe(ns);
+      // every session's NetworkPolicy admits the gateway: these pods, wherever they run
+      expect(
+        appConfig.devSessions.defaultValues.networkPolicy.gatewayPeers,
+      ).toEqual([
+        {
+          namespaceSelector: {
+            matchLabels: { 'kubernetes.io/metadata.name': ns },
+          },
+          podSelector: {
+            matchLabels: {
+              'app.kubernetes.io/name': 'dev-sessions-backend',
+              'app.kubernetes.io/instance': 'dsb',
+            },
+          },
+        },
+      ]);
     });
 
     it('its ServiceAccount may do what the plugin needs and nothing more', async () => {
