@@ -248,6 +248,46 @@ try {
       if (s.status === 'failed') failures.push(path.relative(root, s.name));
     }
   }
+
+  // 7. the adoption test (the README install guide in a new app), alone after the others: its
+  // package installs would starve the cluster suites of CPU. Only in a full run.
+  if (jestArgs.length === 0) {
+    step('Jest: the adoption test (packages/integration-tests/src/adoption)');
+    const adoptOut = path.join(results, 'jest-adoption.json');
+    fs.rmSync(adoptOut, { force: true });
+    yarn(
+      [
+        'workspace',
+        '@dev-sessions/integration-tests',
+        'backstage-cli',
+        'package',
+        'test',
+        '--ci',
+        '--runInBand',
+        '--json',
+        `--outputFile=${adoptOut}`,
+        '--testMatch',
+        '**/src/adoption/*.adopt.ts',
+      ],
+      { ...env, CI: 'true' },
+    );
+    const a = fs.existsSync(adoptOut)
+      ? JSON.parse(fs.readFileSync(adoptOut, 'utf8'))
+      : undefined;
+    if (!a || a.numTotalTests === 0) {
+      failed++;
+      failures.push('the adoption test did not run');
+    } else {
+      passed += a.numPassedTests;
+      failed +=
+        a.numFailedTests +
+        (a.numRuntimeErrorTestSuites ?? 0) +
+        a.numPendingTests +
+        a.numTodoTests;
+      if (a.numFailedTests || a.numRuntimeErrorTestSuites)
+        failures.push('packages/integration-tests/src/adoption');
+    }
+  }
 } finally {
   postgres?.stop();
   if (startedCluster && !keepCluster) {

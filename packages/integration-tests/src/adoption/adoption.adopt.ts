@@ -1,3 +1,5 @@
+/* eslint-disable @backstage/no-undeclared-imports, no-restricted-imports, jest/expect-expect --
+   run by Jest on its own after the other suites (scripts/test.ts), not a module of the package */
 /*
  * Adoption: follows the README's "Install into your own Backstage" guide literally in a fresh
  * app made by @backstage/create-app 0.9.2 (Backstage 1.55). The guide's snippets are read from
@@ -5,7 +7,8 @@
  * packages installed from the tarballs `scripts/pack.ts` makes. Then the app runs on the local
  * cluster: a guest creates a session through the REST API, the catalog shows its entity, the
  * entity page in Chromium shows the card ready (screenshot test-results/adoption-card.png), and
- * the session is deleted.
+ * the session is deleted. `./dev test` runs it after all other suites, alone (its installs would
+ * starve the cluster tests of CPU), by a testMatch of the .adopt.ts files of this folder.
  *
  * Beyond the guide, the test only adds plumbing of this machine and of unpublished packages (each
  * marked "plumbing" below): registry-mirror resolutions, the tarballs in place of the registry,
