@@ -64,6 +64,22 @@ export function readSessionRoleBinding(
   };
 }
 
+/**
+ * A kubeconfig file for helm written once, on first use, into a private temporary directory
+ * (the file 0600): returns the function that gives its path.
+ */
+function privateKubeconfig(content: () => string): () => string {
+  let file: string | undefined;
+  return () => {
+    if (!file) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-sessions-kube-'));
+      file = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(file, content(), { mode: 0o600 });
+    }
+    return file;
+  };
+}
+
 function fromFile(
   file: string,
   source: string,
@@ -106,42 +122,33 @@ export function inClusterTarget(
     currentContext: 'in-cluster',
   });
   if (saDir === SERVICE_ACCOUNT_DIR) kc.loadFromCluster(); // the client re-reads rotated tokens
-  let file: string | undefined;
   return {
     name: 'in-cluster',
     source: "the pod's ServiceAccount",
     kc,
-    kubeconfigPath: () => {
-      if (!file) {
-        const dir = fs.mkdtempSync(
-          path.join(os.tmpdir(), 'dev-sessions-kube-'),
-        );
-        file = path.join(dir, 'kubeconfig');
-        const config = {
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [
-            {
-              name: 'in-cluster',
-              cluster: {
-                server,
-                'certificate-authority': path.join(saDir, 'ca.crt'),
-              },
+    kubeconfigPath: privateKubeconfig(() =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'in-cluster',
+            cluster: {
+              server,
+              'certificate-authority': path.join(saDir, 'ca.crt'),
             },
-          ],
-          users: [{ name: 'service-account', user: { tokenFile: token } }],
-          contexts: [
-            {
-              name: 'in-cluster',
-              context: { cluster: 'in-cluster', user: 'service-account' },
-            },
-          ],
-          'current-context': 'in-cluster',
-        };
-        fs.writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-      }
-      return file;
-    },
+          },
+        ],
+        users: [{ name: 'service-account', user: { tokenFile: token } }],
+        contexts: [
+          {
+            name: 'in-cluster',
+            context: { cluster: 'in-cluster', user: 'service-account' },
+          },
+        ],
+        'current-context': 'in-cluster',
+      }),
+    ),
   };
 }
 
@@ -204,21 +211,11 @@ function resolveTarget(
         contexts: [{ name, cluster: name, user: 'dev-sessions' }],
         currentContext: name,
       });
-      let tmp: string | undefined;
       return {
         name,
         source: 'kubernetes.clusterLocatorMethods',
         kc,
-        kubeconfigPath: () => {
-          if (!tmp) {
-            const dir = fs.mkdtempSync(
-              path.join(os.tmpdir(), 'dev-sessions-kube-'),
-            );
-            tmp = path.join(dir, 'kubeconfig');
-            fs.writeFileSync(tmp, kc.exportConfig(), { mode: 0o600 });
-          }
-          return tmp;
-        },
+        kubeconfigPath: privateKubeconfig(() => kc.exportConfig()),
       };
     }
   }

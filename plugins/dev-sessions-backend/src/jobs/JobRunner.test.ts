@@ -142,6 +142,13 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
   };
 }
 
+/** Session A stopped and asked to start (state `starting`), as the service leaves it. */
+async function startingSession(t: Awaited<ReturnType<typeof setup>>) {
+  await t.insert(A, 'ready');
+  for (const step of ['stopRequested', 'stopped', 'startRequested'] as const)
+    await t.store.transition(A, step);
+}
+
 describe('JobRunner', () => {
   it('provisions: ready, job gone, one upsert event', async () => {
     const t = await setup();
@@ -196,10 +203,7 @@ describe('JobRunner', () => {
 
   it('starts a stopped session: Helm applies running: true without --wait, the job waits for the rollout', async () => {
     const t = await setup();
-    await t.insert(A, 'ready');
-    await t.store.transition(A, 'stopRequested');
-    await t.store.transition(A, 'stopped');
-    await t.store.transition(A, 'startRequested');
+    await startingSession(t);
     await t.startJob(A, 'start');
     await t.polled();
     expect((await t.store.get(A))!.state).toBe('ready');
@@ -219,10 +223,7 @@ describe('JobRunner', () => {
 
   it('a start whose pod never gets ready fails the session with what was not ready', async () => {
     const t = await setup();
-    await t.insert(A, 'ready');
-    await t.store.transition(A, 'stopRequested');
-    await t.store.transition(A, 'stopped');
-    await t.store.transition(A, 'startRequested');
+    await startingSession(t);
     t.cluster.waitForRollout.mockRejectedValueOnce(
       new Error('Not ready after 60 s: Deployment dev-session: 0/1 ready'),
     );
