@@ -1,4 +1,10 @@
-import type { DevSession, DevSessionSize, DevSessionStatus } from './types';
+import type {
+  DevSession,
+  DevSessionRole,
+  DevSessionSize,
+  DevSessionState,
+  DevSessionStatus,
+} from './types';
 
 /** Finds the base URL of a plugin (Backstage's DiscoveryApi / DiscoveryService). @public */
 export interface DevSessionsDiscovery {
@@ -61,6 +67,52 @@ export interface DevSessionGetOrCreateResult {
 export interface DevSessionListFilter {
   /** Only sessions of this owner entity ref. */
   owner?: string;
+}
+
+/** One page of the session list: filters, search and paging run on the backend. @public */
+export interface DevSessionListQuery {
+  /** Only sessions the caller owns: owned by the signed-in user or one of their groups. */
+  mine?: boolean;
+  /** Only sessions of this owner entity ref. */
+  owner?: string;
+  /** Only sessions in one of these states. */
+  states?: DevSessionState[];
+  /** Case-insensitive text found in the project name, project UUID or owner. */
+  search?: string;
+  /** Rows to skip (default 0). */
+  offset?: number;
+  /** Rows to return (default 25, at most 500). */
+  limit?: number;
+}
+
+/** A page of sessions and how many match in all. @public */
+export interface DevSessionListPage {
+  items: DevSession[];
+  totalCount: number;
+  offset: number;
+  limit: number;
+}
+
+/** Which log to read: a container by role, its previous instance, how many lines. @public */
+export interface DevSessionLogsRequest {
+  container: DevSessionRole;
+  /** The log of the container's previous instance (after a restart or crash). */
+  previous?: boolean;
+  /** The last N lines (default 500, at most 5000). */
+  tailLines?: number;
+}
+
+/** The last lines of one container's log. @public */
+export interface DevSessionLogs {
+  projectUuid: string;
+  container: DevSessionRole;
+  /** The pod the log was read from. */
+  pod: string;
+  previous: boolean;
+  tailLines: number;
+  text: string;
+  /** True when the log was cut at the backend's size limit. */
+  truncated: boolean;
 }
 
 /**
@@ -252,6 +304,48 @@ export class DevSessionsClient {
         query: { owner: filter.owner },
       })
     ).body.items;
+  }
+
+  /** One page of the sessions the caller may read, filtered, searched and paged on the backend. */
+  async listPage(
+    query: DevSessionListQuery = {},
+    opts: DevSessionsCallOptions = {},
+  ): Promise<DevSessionListPage> {
+    return (
+      await this.request<DevSessionListPage>('GET', '/sessions', {
+        token: opts.token,
+        query: {
+          mine: query.mine ? 'true' : undefined,
+          owner: query.owner,
+          state: query.states?.length ? query.states.join(',') : undefined,
+          q: query.search || undefined,
+          offset: query.offset?.toString(),
+          limit: query.limit?.toString(),
+        },
+      })
+    ).body;
+  }
+
+  /** The last lines of a container's log (`previous`: of the instance before its last restart). */
+  async logs(
+    projectUuid: string,
+    request: DevSessionLogsRequest,
+    opts: DevSessionsCallOptions = {},
+  ): Promise<DevSessionLogs> {
+    return (
+      await this.request<DevSessionLogs>(
+        'GET',
+        `${sessionPath(projectUuid)}/logs`,
+        {
+          token: opts.token,
+          query: {
+            container: request.container,
+            previous: request.previous ? 'true' : undefined,
+            tailLines: request.tailLines?.toString(),
+          },
+        },
+      )
+    ).body;
   }
 }
 

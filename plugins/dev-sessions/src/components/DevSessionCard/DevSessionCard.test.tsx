@@ -7,7 +7,10 @@ import {
 } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import {
   DevSession,
   DevSessionStatus,
@@ -121,7 +124,10 @@ function renderCard(
         <DevSessionCard />
       </EntityProvider>
     </TestApiProvider>,
-    { apis: [[permissionApiRef, permission]] },
+    {
+      apis: [[permissionApiRef, permission]],
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+    },
   );
 }
 
@@ -205,7 +211,7 @@ describe('DevSessionCard', () => {
     expect(button('Preview')).toBeDisabled();
     expect(screen.getByText('The container is starting.')).toBeInTheDocument();
     expect(screen.getByTestId('updated')).toHaveTextContent(
-      'refreshing every few seconds',
+      'refreshing every 2 s while it changes',
     );
     await waitFor(
       () =>
@@ -373,15 +379,15 @@ describe('DevSessionCard', () => {
     const setRunning = jest.fn(async () => session('stopping'));
     const get = jest.fn(async () => session('ready'));
     await renderCard({ get, status: async () => status({}), setRunning });
-    const stop = await screen.findByTestId('run-control');
-    expect(stop).toHaveTextContent('Stop');
-    await userEvent.click(stop);
-    expect(setRunning).not.toHaveBeenCalled();
+    const controls = await screen.findByTestId('run-control');
+    expect(controls).toHaveTextContent('StopDelete');
     await userEvent.click(
-      within(await screen.findByRole('dialog')).getByRole('button', {
-        name: 'Stop',
-      }),
+      within(controls).getByRole('button', { name: 'Stop' }),
     );
+    expect(setRunning).not.toHaveBeenCalled();
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Stop the dev session of Checkout?');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Stop' }));
     expect(setRunning).toHaveBeenCalledWith(UUID, false);
     await waitFor(() => expect(get.mock.calls.length).toBeGreaterThan(1));
   });
@@ -391,7 +397,9 @@ describe('DevSessionCard', () => {
       get: async () => session('stopped'),
       status: async () => ({ ...status({}), containers: [], pod: undefined }),
     });
-    expect(await screen.findByTestId('run-control')).toHaveTextContent('Start');
+    expect(await screen.findByTestId('run-control')).toHaveTextContent(
+      'StartDelete',
+    );
   });
 
   it('hides Stop from people without dev-session.update', async () => {
@@ -497,6 +505,232 @@ describe('DevSessionCard', () => {
     await waitFor(() => expect(link('Chat')).toBeInTheDocument());
     expect(screen.queryByRole('link', { name: 'Preview' })).toBeNull();
     expect(button('Preview')).toBeDisabled();
+  });
+
+  it('deletes after a confirmation naming the project, shows it in flight, then says it is gone', async () => {
+    let deleted = false;
+    const del = jest.fn(async () => {
+      deleted = true;
+      return session('deleting');
+    });
+    let gets = 0;
+    const get = jest.fn(async () => {
+      gets++;
+      if (deleted && gets > 3)
+        throw new DevSessionsApiError('Project has no dev session', 404);
+      return session(deleted ? 'deleting' : 'ready');
+    });
+    await renderCard({ get, status: async () => status({}), delete: del });
+    const controls = await screen.findByTestId('run-control');
+    await userEvent.click(
+      within(controls).getByRole('button', { name: 'Delete' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Delete the dev session of Checkout?');
+    expect(dialog).toHaveTextContent('cannot be undone');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Delete' }),
+    );
+    expect(del).toHaveBeenCalledWith(UUID);
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId('session-state')).getByText('deleting'),
+      ).toBeInTheDocument(),
+    );
+    // a transition in flight: no buttons to press, it says what is happening
+    expect(screen.getByTestId('run-control')).toHaveTextContent('Deleting…');
+    expect(
+      within(screen.getByTestId('run-control')).queryByRole('button'),
+    ).toBeNull();
+    expect(
+      await screen.findByTestId('session-gone', {}, { timeout: 8000 }),
+    ).toHaveTextContent('was deleted');
+  });
+
+  it('a failed session offers Retry (with its stored settings) and Delete, and shows why', async () => {
+    const getOrCreate = jest.fn(async () => ({
+      session: session('provisioning'),
+      created: false,
+    }));
+    await renderCard({
+      get: async () =>
+        session('failed', {
+          lastError: 'helm: timed out waiting for the condition',
+        }),
+      status: async () => ({ ...status({}), containers: [], pod: undefined }),
+      getOrCreate,
+    });
+    const controls = await screen.findByTestId('run-control');
+    expect(controls).toHaveTextContent('RetryDelete');
+    expect(
+      screen.getByText('helm: timed out waiting for the condition'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(controls).getByRole('button', { name: 'Retry' }),
+    );
+    await userEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Retry',
+      }),
+    );
+    expect(getOrCreate).toHaveBeenCalledWith(UUID, {
+      projectId: 'Checkout',
+      size: 'small',
+    });
+  });
+
+  it('shows an action that failed with its message', async () => {
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () => status({}),
+      setRunning: async () => {
+        throw new DevSessionsApiError('Owner has 3 running sessions', 409);
+      },
+    });
+    const controls = await screen.findByTestId('run-control');
+    await userEvent.click(
+      within(controls).getByRole('button', { name: 'Stop' }),
+    );
+    await userEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Stop',
+      }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Stop failed: Owner has 3 running sessions',
+    );
+  });
+
+  it('opens the logs of a crash-looping container on the previous container, and switches', async () => {
+    const logs = jest.fn(async (_uuid: string, req: any) => {
+      if (!req.previous)
+        throw new DevSessionsApiError(
+          'The chat container has not started yet; its log appears once it runs',
+          409,
+        );
+      return {
+        projectUuid: UUID,
+        container: 'chat' as const,
+        pod: 'dev-session-abc',
+        previous: true,
+        tailLines: 1000,
+        text: 'Error: boom',
+        truncated: false,
+      };
+    });
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () =>
+        status({
+          chat: {
+            ready: false,
+            state: 'waiting',
+            reason: 'CrashLoopBackOff',
+            restartCount: 4,
+            lastTerminationReason: 'Error',
+          },
+        }),
+      logs,
+    });
+    const chat = await screen.findByTestId('container-chat');
+    await userEvent.click(
+      within(chat).getByRole('button', { name: 'Chat logs' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Chat logs · Checkout');
+    expect(logs).toHaveBeenCalledWith(UUID, {
+      container: 'chat',
+      previous: true,
+      tailLines: 1000,
+    });
+    expect(
+      await within(dialog).findByText(/Pod dev-session-abc · last 1000 lines/),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('tab', { name: 'Current container' }),
+    );
+    expect(logs).toHaveBeenLastCalledWith(UUID, {
+      container: 'chat',
+      previous: false,
+      tailLines: 1000,
+    });
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'has not started yet',
+    );
+    // a healthy container opens on its current log
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Close' }),
+    );
+    await userEvent.click(
+      within(screen.getByTestId('container-vscode')).getByRole('button', {
+        name: 'VS Code logs',
+      }),
+    );
+    expect(logs).toHaveBeenLastCalledWith(UUID, {
+      container: 'vscode',
+      previous: false,
+      tailLines: 1000,
+    });
+  });
+
+  it('shows warning events with a hint, and a ready session whose pod is not Ready as unhealthy', async () => {
+    const st = status({});
+    st.pod!.conditions = [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'ContainersNotReady',
+        message: 'containers with unready status: [chat]',
+      },
+    ];
+    st.events = [
+      {
+        type: 'Normal',
+        reason: 'Scheduled',
+        message: 'Successfully assigned',
+        object: 'Pod/dev-session-abc',
+        count: 1,
+      },
+      {
+        type: 'Warning',
+        reason: 'NodeNotReady',
+        message: 'Node is not ready',
+        object: 'Pod/dev-session-abc',
+        count: 2,
+        lastTimestamp: new Date().toISOString(),
+      },
+    ];
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () => st,
+    });
+    const state = await screen.findByTestId('session-state');
+    await waitFor(() => expect(state).toHaveTextContent('unhealthy'));
+    expect(screen.getByTestId('pod-phase')).toHaveTextContent(
+      'Running, ready False',
+    );
+    expect(
+      screen.getByText(/its pod is not ready \(ContainersNotReady\)/),
+    ).toBeInTheDocument();
+    const events = screen.getByTestId('session-events');
+    expect(events).toHaveTextContent('A warning from Kubernetes');
+    expect(events).toHaveTextContent(
+      'NodeNotReady on Pod/dev-session-abc (2×, last 0 s ago): Node is not ready',
+    );
+    expect(events).toHaveTextContent('The node running the session');
+    expect(events).not.toHaveTextContent('Scheduled');
+  });
+
+  it('links the owner to its catalog page', async () => {
+    await renderCard({
+      get: async () => session('ready'),
+      status: async () => status({}),
+    });
+    const owner = await screen.findByTestId('session-owner');
+    expect(within(owner).getByRole('link')).toHaveAttribute(
+      'href',
+      '/catalog/default/group/payments',
+    );
   });
 });
 

@@ -1,5 +1,10 @@
-import { InfoCard, Progress } from '@backstage/core-components';
-import { useEntity } from '@backstage/plugin-catalog-react';
+import {
+  InfoCard,
+  Link,
+  Progress,
+  StatusWarning,
+} from '@backstage/core-components';
+import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import { ANNOTATION_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -8,6 +13,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import { ContainerStatusTable } from './ContainerStatusTable';
+import { EventsList } from './EventsList';
 import { createSessionUrl } from './helpers';
 import { ago } from './hints';
 import { LifecycleLine } from './LifecycleLine';
@@ -57,6 +63,17 @@ export const DevSessionCard = () => {
         <Typography variant="body2">
           You are not allowed to see this project's dev session.
         </Typography>
+      </InfoCard>
+    );
+  }
+  if (live.missing && live.gone) {
+    return (
+      <InfoCard title="Dev session" action={refreshButton}>
+        <Typography variant="body2" paragraph data-testid="session-gone">
+          The dev session of project {projectUuid} was deleted. Its catalog
+          entry is removed too; this page shows it until you leave.
+        </Typography>
+        <Link to="/dev-sessions">Your dev sessions</Link>
       </InfoCard>
     );
   }
@@ -121,7 +138,11 @@ export const DevSessionCard = () => {
             State
           </Typography>
           <span data-testid="session-state">
-            <StateBadge state={session.state} />
+            {live.unhealthy ? (
+              <StatusWarning>unhealthy</StatusWarning>
+            ) : (
+              <StateBadge state={session.state} />
+            )}
           </span>
         </Box>
         <Box>
@@ -129,17 +150,42 @@ export const DevSessionCard = () => {
             Pod
           </Typography>
           <Typography variant="body2" data-testid="pod-phase">
-            {status?.pod?.phase ?? 'no pod'}
+            {status?.pod
+              ? `${status.pod.phase}${
+                  live.podReady ? `, ready ${live.podReady.status}` : ''
+                }`
+              : 'no pod'}
+          </Typography>
+        </Box>
+        <Box>
+          <Typography variant="overline" display="block">
+            Owner
+          </Typography>
+          <Typography variant="body2" data-testid="session-owner">
+            <EntityRefLink entityRef={session.owner} />
           </Typography>
         </Box>
       </Box>
+      {live.unhealthy && (
+        <Typography variant="body2" color="error" paragraph role="alert">
+          The session is provisioned but its pod is not ready
+          {live.podReady?.reason ? ` (${live.podReady.reason})` : ''}
+          {live.podReady?.message ? `: ${live.podReady.message}` : ''}. Its
+          links may not answer until it is.
+        </Typography>
+      )}
       {session.state === 'failed' && session.lastError && (
         <Typography variant="body2" color="error" paragraph>
           {session.lastError}
         </Typography>
       )}
       <LifecycleLine session={session} />
-      <ContainerStatusTable status={status} />
+      {status && <EventsList events={status.events} />}
+      <ContainerStatusTable
+        status={status}
+        projectUuid={session.projectUuid}
+        projectName={session.projectId}
+      />
       <SessionLinks session={session} status={status} />
       <RunControls session={session} onChange={() => live.load()} />
       <Typography variant="caption" color="textSecondary" display="block">
@@ -152,8 +198,10 @@ export const DevSessionCard = () => {
         display="block"
         data-testid="updated"
       >
-        Updated {ago(status?.checkedAt ?? live.refreshedAt)}
-        {live.busy ? ' · refreshing every few seconds' : ''}
+        Updated {ago(status?.checkedAt ?? live.refreshedAt, live.now)}
+        {live.busy
+          ? ' · refreshing every 2 s while it changes'
+          : ' · refreshing every 15 s'}
       </Typography>
     </InfoCard>
   );

@@ -6,8 +6,9 @@ import {
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { devSessionsApiRef } from '../../api';
 
-const FAST_POLL_MS = 3000;
-const SLOW_POLL_MS = 30000;
+const FAST_POLL_MS = 2000;
+const SLOW_POLL_MS = 15000;
+const TICK_MS = 5000;
 
 /** Why the card cannot show (all of) the session. */
 export type Problem = {
@@ -32,14 +33,20 @@ export function useDevSession(projectUuid: string | undefined) {
   const [problem, setProblem] = useState<Problem>({ kind: 'none' });
   const [loading, setLoading] = useState(true);
   const [refreshedAt, setRefreshedAt] = useState<string | undefined>();
+  // the session existed while this card showed it and is gone now (deleted)
+  const [gone, setGone] = useState(false);
+  const [now, setNow] = useState(Date.now());
   const timer = useRef<ReturnType<typeof setTimeout>>();
+  const seen = useRef(false);
 
   const load = useCallback(async () => {
     if (!projectUuid) return;
     try {
       const s = await api.get(projectUuid);
+      seen.current = true;
       setSession(s);
       setMissing(false);
+      setGone(false);
       try {
         setStatus(await api.status(projectUuid));
         setProblem({ kind: 'none' });
@@ -54,6 +61,7 @@ export function useDevSession(projectUuid: string | undefined) {
     } catch (e) {
       const code = statusCode(e);
       if (code === 404) {
+        setGone(seen.current);
         setMissing(true);
         setSession(undefined);
         setStatus(undefined);
@@ -68,13 +76,27 @@ export function useDevSession(projectUuid: string | undefined) {
     }
   }, [api, projectUuid]);
 
+  const podReady = status?.pod?.conditions.find(c => c.type === 'Ready');
+  // the record says ready but the pod says otherwise (a probe fails, the node is gone …)
+  const unhealthy =
+    session?.state === 'ready' &&
+    !!status?.pod &&
+    podReady !== undefined &&
+    podReady.status !== 'True';
   const busy =
     session?.state === 'provisioning' ||
     session?.state === 'deleting' ||
     session?.state === 'stopping' ||
     session?.state === 'starting' ||
+    unhealthy ||
     (session?.state === 'ready' &&
       status?.containers.some(c => !c.ready && !c.reason));
+
+  // re-render every few seconds so "updated … ago" stays true between polls
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), TICK_MS);
+    return () => clearInterval(t);
+  }, []);
 
   useEffect(() => {
     load();
@@ -96,6 +118,10 @@ export function useDevSession(projectUuid: string | undefined) {
     loading,
     refreshedAt,
     busy,
+    unhealthy,
+    podReady,
+    gone,
+    now,
     load,
   };
 }
