@@ -8,6 +8,8 @@
 
 import { createBackend } from '@backstage/backend-defaults';
 
+import { kubernetesKubeconfigClusterModule } from './modules/kubernetesKubeconfigCluster';
+
 const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
@@ -56,6 +58,8 @@ backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
 // kubernetes plugin
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+// its cluster: KUBECONFIG's (the local cluster) unless kubernetes.clusterLocatorMethods sets one
+backend.add(kubernetesKubeconfigClusterModule);
 
 // dev sessions: the sessions backend, the scaffolder actions and the catalog entities
 backend.add(import('@dev-sessions/backstage-plugin-dev-sessions-backend'));
