@@ -70,6 +70,10 @@ describe('sessionToEntity', () => {
     );
     expect(e.metadata.annotations!['dev-sessions.io/state']).toBe('failed');
     expect(e.metadata.description).toContain('failed: helm upgrade timed out');
+    // the catalog's "Delete entity" is not how a session goes away; the card is
+    expect(e.metadata.description).toContain(
+      'delete it from the Dev session card on this page: deleting this catalog entry does not delete the session',
+    );
   });
 
   it.each([['a'.repeat(200)], ['日本語'], ['$(x); y=z,w'], ['Über – Projekt']])(

@@ -53,7 +53,7 @@ export function sessionToEntity(s: DevSession): Entity {
         s.state === 'failed' && s.lastError
           ? `: ${s.lastError.slice(0, 300)}`
           : ''
-      }.`,
+      }. Stop, start or delete it from the Dev session card on this page: deleting this catalog entry does not delete the session, and the entry comes back.`,
       annotations: {
         [ANNOTATION_DEV_SESSION_PROJECT_UUID]: s.projectUuid,
         'dev-sessions.io/state': s.state,

@@ -181,6 +181,8 @@ describe('dev-session:create', () => {
       vscodeUrl: `http://localhost:7007/api/dev-sessions/projects/${UUID}/open/vscode/`,
       entityRef: `resource:default/dev-session-${UUID}`,
       state: 'ready',
+      projectName: 'p',
+      notice: '',
     });
   });
 
@@ -273,6 +275,28 @@ describe('dev-session:create', () => {
     await action.handler(ctx as any);
     expect(store.size).toBe(1);
     expect(outputs(ctx).projectUuid).toBe(first!.projectUuid);
+  });
+
+  it('says so when a re-run asks for another name: the session keeps the one it was created with', async () => {
+    const { sessions, store } = fakeSessions(['ready']);
+    store.set(UUID, session(UUID, 'ready', { projectId: 'Old name' }));
+    const action = createDevSessionCreateAction({
+      sessions,
+      pollIntervalMs: 1,
+    });
+    const ctx = createMockActionContext({
+      input: { projectUuid: UUID, projectId: 'New name' },
+    });
+    await action.handler(ctx as any);
+    expect(outputs(ctx).projectName).toBe('Old name');
+    expect(outputs(ctx).notice).toBe(
+      `Project ${UUID} already had a dev session named "Old name"; it keeps that name, and "New name" was not applied.`,
+    );
+    const same = createMockActionContext({
+      input: { projectUuid: UUID, projectId: 'Old name' },
+    });
+    await action.handler(same as any);
+    expect(outputs(same).notice).toBe('');
   });
 
   it('generates a project UUID when none is given, through a checkpoint', async () => {

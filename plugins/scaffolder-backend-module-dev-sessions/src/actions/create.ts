@@ -81,6 +81,14 @@ export function createDevSessionCreateAction(options: DevSessionActionOptions) {
         vscodeUrl: z => z.string(),
         entityRef: z => z.string(),
         state: z => z.string(),
+        projectName: z =>
+          z.string().describe('The project name the session is stored with'),
+        notice: z =>
+          z
+            .string()
+            .describe(
+              'Empty, or what the user should know: e.g. that an existing session keeps the name it was created with',
+            ),
       },
     },
     async handler(ctx) {
@@ -99,6 +107,7 @@ export function createDevSessionCreateAction(options: DevSessionActionOptions) {
         values: input.values,
       };
       const credentials = await ctx.getInitiatorCredentials();
+      let notice = '';
 
       const outputSession = (s: DevSession) => {
         ctx.output('projectUuid', s.projectUuid);
@@ -109,6 +118,8 @@ export function createDevSessionCreateAction(options: DevSessionActionOptions) {
         ctx.output('vscodeUrl', s.endpoints.vscode.url);
         ctx.output('entityRef', s.entityRef);
         ctx.output('state', s.state);
+        ctx.output('projectName', s.projectId);
+        ctx.output('notice', notice);
       };
 
       if (ctx.isDryRun) {
@@ -136,6 +147,15 @@ export function createDevSessionCreateAction(options: DevSessionActionOptions) {
           ? `Creating the dev session of project ${projectUuid} in namespace ${session.namespace}`
           : `Project ${projectUuid} already has a dev session (state ${session.state})`,
       );
+      if (
+        !created &&
+        input.projectId !== undefined &&
+        input.projectId !== session.projectId
+      ) {
+        // get-or-create returns the existing session as it is; say so rather than keep quiet
+        notice = `Project ${projectUuid} already had a dev session named "${session.projectId}"; it keeps that name, and "${input.projectId}" was not applied.`;
+        ctx.logger.warn(notice);
+      }
 
       let current: DevSession = session;
       if (input.wait !== false) {
