@@ -3,10 +3,21 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { DevSessionsApiError } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionsApiRef } from './api';
-import { devSessionsLegacyPlugin, EntityDevSessionCard } from './legacy';
+import {
+  DevSessionsPage,
+  devSessionsLegacyPlugin,
+  EntityDevSessionCard,
+  HomePageDevSessionsCard,
+} from './legacy';
+import { devSessionsLegacyRootRouteRef } from './routes';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { mockApis } from '@backstage/frontend-test-utils';
 
 describe('legacy exports', () => {
   it('the legacy plugin provides the dev-sessions client API', () => {
@@ -44,5 +55,53 @@ describe('legacy exports', () => {
     expect(
       await screen.findByRole('link', { name: 'Create dev session' }),
     ).toBeInTheDocument();
+  });
+
+  it('mounts DevSessionsPage on its route ref', async () => {
+    expect(devSessionsLegacyPlugin.routes.root).toBe(
+      devSessionsLegacyRootRouteRef,
+    );
+    const api = {
+      listPage: async () => ({
+        items: [],
+        totalCount: 0,
+        offset: 0,
+        limit: 25,
+      }),
+      refreshLinkCookie: jest.fn(),
+    };
+    await renderInTestApp(
+      <TestApiProvider apis={[[devSessionsApiRef, api]]}>
+        <DevSessionsPage />
+      </TestApiProvider>,
+      {
+        apis: [[permissionApiRef, mockApis.permission()]],
+        mountedRoutes: { '/dev-sessions': devSessionsLegacyRootRouteRef },
+      },
+    );
+    expect(
+      await screen.findByRole('heading', { name: 'Dev sessions' }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText('You have no dev sessions yet'),
+    ).toBeInTheDocument();
+  });
+
+  it('HomePageDevSessionsCard renders the home card', async () => {
+    const api = {
+      listPage: async () => ({ items: [], totalCount: 0, offset: 0, limit: 5 }),
+    };
+    await renderInTestApp(
+      <TestApiProvider apis={[[devSessionsApiRef, api]]}>
+        <HomePageDevSessionsCard />
+      </TestApiProvider>,
+      {
+        mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      },
+    );
+    expect(await screen.findByText('My dev sessions')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('link', { name: 'View all' }),
+    ).toHaveAttribute('href', '/dev-sessions');
   });
 });

@@ -1,13 +1,26 @@
 import { screen } from '@testing-library/react';
 import {
   createExtensionTester,
+  mockApis,
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
+import { HomePageWidgetBlueprint } from '@backstage/plugin-home-react/alpha';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { DevSessionsApiError } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionsApiRef } from './api';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { devSessionEntityCard, isDevSessionAvailable } from './plugin';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import {
+  devSessionEntityCard,
+  devSessionsHomeWidget,
+  devSessionsPage,
+  isDevSessionAvailable,
+} from './plugin';
+import { devSessionsRootRouteRef } from './routes';
 import plugin from './index';
 
 const entity = {
@@ -25,6 +38,7 @@ const entity = {
 describe('dev-sessions frontend plugin', () => {
   it('is the default export and holds the API and the entity card', () => {
     expect(plugin.id).toBe('dev-sessions');
+    expect(plugin.routes.root).toBe(devSessionsRootRouteRef);
   });
 
   it('shows the card only on entities with the project-UUID annotation', () => {
@@ -53,5 +67,56 @@ describe('dev-sessions frontend plugin', () => {
         'Project 2f1c8f4e-6b7a-4d3e-9a51-0c2d7e8f9a10 has no dev session yet.',
       ),
     ).toBeInTheDocument();
+  });
+
+  it('has a Dev sessions page at /dev-sessions, with a title and an icon for the sidebar', async () => {
+    const api = {
+      listPage: async () => ({
+        items: [],
+        totalCount: 0,
+        offset: 0,
+        limit: 25,
+      }),
+      refreshLinkCookie: jest.fn(),
+    };
+    const tester = createExtensionTester(devSessionsPage);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/dev-sessions');
+    expect(tester.get(coreExtensionData.title)).toBe('Dev sessions');
+    expect(tester.get(coreExtensionData.icon)).toBeDefined();
+    expect(tester.get(coreExtensionData.routeRef)).toBe(
+      devSessionsRootRouteRef,
+    );
+    await renderInTestApp(tester.reactElement(), {
+      apis: [
+        [devSessionsApiRef, api],
+        [permissionApiRef, mockApis.permission()],
+      ],
+    });
+    expect(
+      await screen.findByText(
+        'You have no dev sessions yet',
+        {},
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+  }, 20_000);
+
+  it('has the DevSessionsHomeWidget home page widget', async () => {
+    const api = {
+      listPage: async () => ({ items: [], totalCount: 0, offset: 0, limit: 5 }),
+    };
+    const tester = createExtensionTester(devSessionsHomeWidget);
+    const widget = tester.get(HomePageWidgetBlueprint.dataRefs.widget);
+    expect(widget).toMatchObject({
+      name: 'DevSessionsHomeWidget',
+      title: 'My dev sessions',
+    });
+    await renderInTestApp(widget.component, {
+      apis: [[devSessionsApiRef, api]],
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+    });
+    expect(
+      await screen.findByRole('link', { name: 'View all' }),
+    ).toHaveAttribute('href', '/dev-sessions');
   });
 });

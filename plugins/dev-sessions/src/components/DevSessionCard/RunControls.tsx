@@ -33,6 +33,13 @@ const IN_FLIGHT: Record<Action, string> = {
   delete: 'Deleting…',
 };
 
+/** What a session in transition is doing. */
+const TRANSITION: Partial<Record<DevSession['state'], string>> = {
+  deleting: 'Deleting…',
+  stopping: 'Stopping…',
+  starting: 'Starting…',
+};
+
 function explain(action: Action, project: string): string {
   switch (action) {
     case 'stop':
@@ -96,14 +103,7 @@ export function RunControls({
   const allowed = actionsFor(session.state).filter(a =>
     a === 'delete' ? remove.allowed : update.allowed,
   );
-  const transition =
-    session.state === 'deleting'
-      ? 'Deleting…'
-      : session.state === 'stopping'
-      ? 'Stopping…'
-      : session.state === 'starting'
-      ? 'Starting…'
-      : undefined;
+  const transition = TRANSITION[session.state];
   if (allowed.length === 0 && !transition) return null;
 
   const act = async (action: Action) => {

@@ -1,0 +1,2 @@
+export { DevSessionsHomeWidget } from './DevSessionsHomeWidget';
+export { RoutedDevSessionsHomeWidget } from './RoutedHomeWidget';

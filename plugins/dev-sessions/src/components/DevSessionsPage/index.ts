@@ -1,0 +1,5 @@
+export {
+  DevSessionsPage,
+  DevSessionsPageContent,
+  DevSessionsTable,
+} from './DevSessionsPage';
