@@ -38,12 +38,18 @@ const ports = {
   etcdClient: 32379 + portOffset,
   etcdPeer: 32380 + portOffset,
   apiserver: 36443 + portOffset,
+  // kwok's kubelet-like server (container logs): the node's kubeletEndpoint port
+  kubelet: 10250 + portOffset,
 };
 const SERVICE_CIDR = '10.96.0.0/16';
 const POD_CIDR = '10.244.0.0/16';
 const NODE_NAME = 'kwok-node-0';
 const PROVISIONER = 'dev-sessions.io/local-path';
 const LB_PREFIX = '192.0.2.'; // TEST-NET-1: documentation range, never routed
+/** The node's address: where the API server reaches kwok's kubelet server (logs). */
+const NODE_IP = '127.0.0.1';
+/** Simulated container logs: container-logs/<container>.txt and <container>.previous.txt. */
+const LOG_ROLES = ['preview', 'chat', 'vscode'];
 
 const p = (...parts: string[]) => path.join(stateDir, ...parts);
 const log = (msg: string) => process.stderr.write(`[cluster] ${msg}\n`);
@@ -79,9 +85,61 @@ function openssl(args: string[]) {
 
 function ensureCerts() {
   const pki = p('pki');
-  if (fs.existsSync(path.join(pki, 'admin.crt'))) return;
-  fs.mkdirSync(pki, { recursive: true });
   const f = (n: string) => path.join(pki, n);
+  if (!fs.existsSync(f('admin.crt'))) createCerts(f);
+  // kwok's kubelet server: its own serving cert, which the API server checks against our CA
+  // (also for a state dir made before kwok served logs)
+  if (!fs.existsSync(f('kubelet.crt'))) {
+    signCert(
+      f,
+      'kubelet',
+      `/CN=system:node:${NODE_NAME}`,
+      `subjectAltName=IP:${NODE_IP},DNS:localhost,DNS:${NODE_NAME}\nextendedKeyUsage=serverAuth\n`,
+    );
+  }
+}
+
+/** Signs a key pair with the cluster CA. */
+function signCert(
+  f: (n: string) => string,
+  name: string,
+  subj: string,
+  ext: string,
+) {
+  fs.writeFileSync(f(`${name}.ext`), ext);
+  openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f(`${name}.key`),
+    '-out',
+    f(`${name}.csr`),
+    '-subj',
+    subj,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f(`${name}.csr`),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f(`${name}.crt`),
+    '-days',
+    '3650',
+    '-extfile',
+    f(`${name}.ext`),
+  ]);
+}
+
+function createCerts(f: (n: string) => string) {
+  fs.mkdirSync(p('pki'), { recursive: true });
   log('creating certificates');
   openssl([
     'req',
@@ -98,38 +156,8 @@ function ensureCerts() {
     '-subj',
     '/CN=dev-sessions-local-ca',
   ]);
-  const sign = (name: string, subj: string, ext: string) => {
-    fs.writeFileSync(f(`${name}.ext`), ext);
-    openssl([
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      f(`${name}.key`),
-      '-out',
-      f(`${name}.csr`),
-      '-subj',
-      subj,
-    ]);
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      f(`${name}.csr`),
-      '-CA',
-      f('ca.crt'),
-      '-CAkey',
-      f('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      f(`${name}.crt`),
-      '-days',
-      '3650',
-      '-extfile',
-      f(`${name}.ext`),
-    ]);
-  };
+  const sign = (name: string, subj: string, ext: string) =>
+    signCert(f, name, subj, ext);
   sign(
     'apiserver',
     '/CN=kube-apiserver',
@@ -209,6 +237,10 @@ function components(bin: string): Component[] {
         '--authorization-mode=Node,RBAC',
         '--allow-privileged=true',
         '--endpoint-reconciler-type=none',
+        // container logs (and exec, port-forward) go to kwok's kubelet server at the node's
+        // InternalIP and kubeletEndpoint port, over TLS checked against our CA
+        '--kubelet-preferred-address-types=InternalIP',
+        `--kubelet-certificate-authority=${pki('ca.crt')}`,
         '--v=1',
       ],
     },
@@ -258,10 +290,18 @@ function components(bin: string): Component[] {
       args: [
         `--kubeconfig=${kc}`,
         `--config=${path.join(import.meta.dirname, 'stages.yaml')}`,
+        // ClusterLogs: which file kwok's kubelet server answers `kubectl logs` with
+        `--config=${p('kwok-logs.yaml')}`,
         '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--cidr=${POD_CIDR}`,
-        '--node-ip=10.255.0.1',
+        // the node's InternalIP and kubelet port (kubeletEndpoint): where the API server
+        // reaches kwok's kubelet-like server, HTTPS with a cert of our CA, on 127.0.0.1 only
+        `--node-ip=${NODE_IP}`,
+        `--node-port=${ports.kubelet}`,
+        `--server-address=${NODE_IP}:${ports.kubelet}`,
+        `--tls-cert-file=${pki('kubelet.crt')}`,
+        `--tls-private-key-file=${pki('kubelet.key')}`,
         '--v=-4',
         // Without this flag kwok v0.7.0 keeps no node Lease at all and (its default node stages
         // are chosen by an inverted test) posts the node status only every 10-20 min, so the
@@ -277,6 +317,30 @@ function components(bin: string): Component[] {
       args: [import.meta.filename, 'controllers', `--state-dir=${stateDir}`],
     },
   ];
+}
+
+/**
+ * kwok's ClusterLogs (kwok.x-k8s.io/v1alpha1, read from its --config): every pod's container
+ * `<role>` logs container-logs/<role>.txt, and container-logs/<role>.previous.txt for
+ * `--previous` (not `.log`: the repository ignores those). Files are in the CRI log format
+ * (`<RFC 3339 time> stdout|stderr F <line>`), which kwok parses like a kubelet; kwok v0.7.0 serves the previous file whatever the restart count (it does not look at
+ * the pod), so only a container that restarted has a previous log worth reading.
+ */
+function writeLogsConfig() {
+  const dir = path.join(import.meta.dirname, 'container-logs');
+  const logs = LOG_ROLES.map(role => ({
+    containers: [role],
+    logsFile: path.join(dir, `${role}.txt`),
+    previousLogsFile: path.join(dir, `${role}.previous.txt`),
+  }));
+  const cfg = {
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'ClusterLogs',
+    metadata: { name: 'dev-sessions-simulated-logs' },
+    spec: { selector: {}, logs },
+  };
+  // JSON is YAML; one document
+  fs.writeFileSync(p('kwok-logs.yaml'), `${JSON.stringify(cfg, null, 2)}\n`);
 }
 
 // ---- processes ------------------------------------------------------------------------------
@@ -302,6 +366,19 @@ function ownsPid(pid: number | undefined): boolean {
       cmd.includes(stateDir) ||
       cmd.includes(path.join(import.meta.dirname, 'stages.yaml'))
     );
+  } catch {
+    return false;
+  }
+}
+
+/** True when the running process pid was started with exactly these arguments. */
+function sameArgs(pid: number, args: string[]): boolean {
+  try {
+    const argv = fs
+      .readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .slice(1, -1);
+    return JSON.stringify(argv) === JSON.stringify(args);
   } catch {
     return false;
   }
@@ -449,6 +526,21 @@ async function bootstrapObjects() {
       },
     },
   });
+  // The node's address and kubelet port (also on a node made before kwok served logs: kwok
+  // keeps the addresses a node has): the API server sends `kubectl logs` there.
+  const st = await api(
+    'PATCH',
+    `/api/v1/nodes/${NODE_NAME}/status`,
+    {
+      status: {
+        addresses: [{ type: 'InternalIP', address: NODE_IP }],
+        daemonEndpoints: { kubeletEndpoint: { Port: ports.kubelet } },
+      },
+    },
+    'application/merge-patch+json',
+  );
+  if (st.status !== 200)
+    fail(`setting the node's address: ${st.status} ${JSON.stringify(st.json)}`);
   // kwok manages a node only while it holds the node's Lease, and every kwok process has a new
   // identity: after a restart the old Lease would keep the new kwok off the node (and the node
   // without heartbeat) until it expires. Start from no Lease.
@@ -497,15 +589,28 @@ async function up() {
   const comps = components(bin);
   const pids = readPids();
   const alive = comps.filter(c => ownsPid(pids[c.name]));
-  if (alive.length === comps.length && (await apiReady())) {
+  // components started with other flags (an older cluster.ts): restart them all
+  const changed = alive.filter(c => !sameArgs(pids[c.name], c.args));
+  if (
+    alive.length === comps.length &&
+    changed.length === 0 &&
+    (await apiReady())
+  ) {
     log(`already up (${stateDir})`);
     console.log(`KUBECONFIG=${p('kubeconfig')}`);
     return;
   }
-  if (alive.length > 0 || Object.keys(pids).length > 0) {
+  if (changed.length > 0)
     log(
-      'found a partial or crashed earlier run: stopping what is left of it and restarting',
+      `the flags of ${changed
+        .map(c => c.name)
+        .join(', ')} changed since they started: restarting the cluster`,
     );
+  if (alive.length > 0 || Object.keys(pids).length > 0) {
+    if (changed.length === 0)
+      log(
+        'found a partial or crashed earlier run: stopping what is left of it and restarting',
+      );
     await stopAll(pids);
   }
   for (const [name, port] of Object.entries(ports)) {
@@ -517,6 +622,7 @@ async function up() {
   }
   ensureCerts();
   writeKubeconfig();
+  writeLogsConfig();
 
   const newPids: Pids = {};
   for (const c of comps) {

@@ -11,6 +11,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { bundledChart } from './chart/bundledChart';
 import { SessionChart } from './chart/SessionChart';
 import { Cluster } from './cluster/Cluster';
+import { ContainerLogs } from './cluster/ContainerLogs';
 import { resolveCluster } from './cluster/ClusterTarget';
 import { readSettings } from './config/settings';
 import { JobStore } from './database/JobStore';
@@ -180,6 +181,7 @@ export const devSessionsPlugin = createBackendPlugin({
             auditor: deps.auditor,
             service,
             orphans: cluster && (() => sweeper.findOrphans()),
+            logs: cluster && new ContainerLogs(cluster),
           }),
         );
         deps.httpRouter.use(

@@ -127,3 +127,56 @@ describe('DevSessionsClient', () => {
     });
   });
 });
+
+describe('DevSessionsClient.logs', () => {
+  const logs = {
+    projectUuid: UUID,
+    container: 'chat',
+    pod: 'dev-session-7c9d-abcde',
+    previous: true,
+    tailLines: 50,
+    text: 'Error: boom\n',
+    truncated: false,
+  };
+
+  it('asks for one container, previous and tailLines, and returns the answer as it is', async () => {
+    const { client, requests } = fakeFetch(json(200, logs), json(200, logs));
+    await expect(
+      client.logs(
+        UUID,
+        { container: 'chat', previous: true, tailLines: 50 },
+        { token: 't' },
+      ),
+    ).resolves.toEqual(logs);
+    // previous=false and no tailLines: left out, the backend's defaults apply (500 lines)
+    await client.logs(UUID, { container: 'vscode', previous: false });
+    expect(requests.map(r => [r.method, r.url, r.headers])).toEqual([
+      [
+        'GET',
+        `${BASE}/projects/${UUID}/session/logs?container=chat&previous=true&tailLines=50`,
+        { authorization: 'Bearer t' },
+      ],
+      ['GET', `${BASE}/projects/${UUID}/session/logs?container=vscode`, {}],
+    ]);
+  });
+
+  it('throws the backend refusal (409: no previous log) with its status and name', async () => {
+    const { client } = fakeFetch(
+      json(409, {
+        error: {
+          name: 'ConflictError',
+          message:
+            'The chat container has not restarted, so there is no previous log',
+        },
+      }),
+    );
+    await expect(
+      client.logs(UUID, { container: 'chat', previous: true }),
+    ).rejects.toMatchObject({
+      status: 409,
+      errorName: 'ConflictError',
+      message:
+        'The chat container has not restarted, so there is no previous log',
+    });
+  });
+});

@@ -9,8 +9,10 @@ import {
   DevSessionSpec,
   DevSessionState,
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import { Knex } from 'knex';
 import { SessionTargets, storedTarget } from '../chart/endpoints';
+import type { DevSessionQuery } from '../permissions';
 import {
   INITIAL_STATE,
   TRANSITIONS,
@@ -60,6 +62,56 @@ export type NewSession = Omit<
   | 'lastActivityAt'
   | 'expiryNotifiedAt'
 >;
+
+/**
+ * What a page of the session list matches; every given filter applies (AND). Owners are
+ * compared in their stored, normalised form (`user:default/jane`).
+ */
+export interface SessionPageFilter {
+  /** Only sessions of one of these owners (the caller's user and groups, for `mine`). */
+  owners?: readonly string[];
+  /** Only sessions of this owner. */
+  owner?: string;
+  /** Only sessions in one of these states. */
+  states?: readonly DevSessionState[];
+  /** Case-insensitive text in the project name, the project UUID or the owner. */
+  search?: string;
+  /** A permission decision's conditions, as queries of the dev-session rules (IS_OWNER). */
+  criteria?: PermissionCriteria<DevSessionQuery>;
+}
+
+/** A page of stored sessions and how many match in all. */
+export interface StoredSessionPage {
+  items: StoredSession[];
+  totalCount: number;
+}
+
+/** `%text%` for LIKE, with LIKE's own characters escaped (by `\`). */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, c => `\\${c}`)}%`;
+}
+
+/** Adds permission criteria on the owner column to a query builder. */
+function whereCriteria(
+  q: Knex.QueryBuilder,
+  c: PermissionCriteria<DevSessionQuery>,
+): void {
+  if ('allOf' in c) {
+    for (const sub of c.allOf) q.where(b => whereCriteria(b, sub));
+  } else if ('anyOf' in c) {
+    if (c.anyOf.length === 0) q.whereRaw('1 = 0');
+    else
+      q.where(b =>
+        c.anyOf.forEach(sub => b.orWhere(o => whereCriteria(o, sub))),
+      );
+  } else if ('not' in c) {
+    q.whereNot(b => whereCriteria(b, c.not));
+  } else if (c.owners.length === 0) {
+    q.whereRaw('1 = 0');
+  } else {
+    q.whereIn('owner', [...c.owners]);
+  }
+}
 
 /** The request a stored session was created with (what a retry or a job provisions). */
 export function specOf(s: StoredSession): DevSessionSpec {
@@ -195,6 +247,58 @@ export class SessionStore {
     if (filter.unusedSince)
       q.where('last_activity_at', '<=', filter.unusedSince);
     return (await q).map(toSession);
+  }
+
+  /** The query of the sessions that match a page filter, unordered. */
+  private matching(filter: SessionPageFilter): Knex.QueryBuilder<Row> {
+    const q = this.db<Row>(TABLE);
+    if (filter.owners) q.whereIn('owner', [...filter.owners]);
+    if (filter.owner) q.where({ owner: filter.owner });
+    if (filter.states) q.whereIn('state', [...filter.states]);
+    if (filter.search) {
+      // lower() folds ASCII only on SQLite; the text as typed matches too
+      const typed = likePattern(filter.search);
+      const lower = likePattern(filter.search.toLowerCase());
+      q.where(b => {
+        for (const col of ['project_id', 'project_uuid', 'owner']) {
+          b.orWhereRaw(`lower(??) like ? escape ?`, [col, lower, '\\']);
+          b.orWhereRaw(`?? like ? escape ?`, [col, typed, '\\']);
+        }
+      });
+    }
+    if (filter.criteria) {
+      const criteria = filter.criteria;
+      q.where(b => whereCriteria(b, criteria));
+    }
+    return q;
+  }
+
+  /** Every session that matches, newest first (created_at desc, then project UUID). */
+  async listMatching(filter: SessionPageFilter): Promise<StoredSession[]> {
+    const rows: Row[] = await this.matching(filter)
+      .orderBy('created_at', 'desc')
+      .orderBy('project_uuid', 'asc');
+    return rows.map(toSession);
+  }
+
+  /**
+   * One page of the sessions that match, newest first (created_at desc, then project UUID),
+   * and how many match in all: filters, order and paging all run in the database.
+   */
+  async page(
+    filter: SessionPageFilter,
+    page: { offset: number; limit: number },
+  ): Promise<StoredSessionPage> {
+    const rows: Row[] = await this.matching(filter)
+      .orderBy('created_at', 'desc')
+      .orderBy('project_uuid', 'asc')
+      .offset(page.offset)
+      .limit(page.limit);
+    const counted = await this.matching(filter).count({ n: '*' });
+    return {
+      items: rows.map(toSession),
+      totalCount: Number(counted[0]?.n ?? 0),
+    };
   }
 
   /** The projects among `uuids` that have a session. */

@@ -13,6 +13,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   createConditionAuthorizer,
+  createConditionTransformer,
   PermissionRule,
   PermissionRuleset,
 } from '@backstage/plugin-permission-node';
@@ -21,6 +22,7 @@ import {
   DevSession,
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { DevSessionQuery, devSessionRules } from '../permissions';
+import { SessionAccess } from '../service/types';
 
 /** A dev-session resource permission (read, update, delete). */
 export type DevSessionPermission = ResourcePermission<
@@ -54,6 +56,7 @@ const devSessionRuleset: PermissionRuleset<
 };
 
 const applyConditions = createConditionAuthorizer(devSessionRuleset);
+const toQueries = createConditionTransformer(devSessionRuleset);
 
 /** The router's permission checks, typed for the dev-session permissions. */
 export interface DevSessionAuthorizer {
@@ -71,6 +74,16 @@ export interface DevSessionAuthorizer {
     permission: DevSessionPermission,
     load: () => Promise<DevSession[]>,
   ): Promise<DevSession[]>;
+  /**
+   * Which sessions the caller may see with a resource permission, for a query that pages:
+   * all on ALLOW; on CONDITIONAL the conditions as database queries when they are this
+   * plugin's own rules (IS_OWNER), else as a predicate to apply in memory; NotAllowedError on
+   * DENY.
+   */
+  access(
+    credentials: BackstageCredentials,
+    permission: DevSessionPermission,
+  ): Promise<SessionAccess>;
 }
 
 export function createDevSessionAuthorizer(
@@ -100,6 +113,28 @@ export function createDevSessionAuthorizer(
       const sessions = await load();
       if (decision.result === AuthorizeResult.ALLOW) return sessions;
       return sessions.filter(s => applyConditions(decision, s));
+    },
+
+    async access(credentials, permission) {
+      const queries: QueryPermissionRequest[] = [{ permission }];
+      const [decision]: PolicyDecision[] =
+        await permissions.authorizeConditional(queries, { credentials });
+      if (decision.result === AuthorizeResult.DENY) {
+        throw new NotAllowedError(`Not allowed: ${permission.name}`);
+      }
+      if (decision.result !== AuthorizeResult.CONDITIONAL)
+        return { type: 'all' };
+      if (
+        decision.pluginId === 'dev-sessions' &&
+        decision.resourceType === DEV_SESSION_RESOURCE_TYPE
+      ) {
+        try {
+          return { type: 'criteria', criteria: toQueries(decision.conditions) };
+        } catch {
+          // a rule this plugin cannot query (or bad params): decided per session below
+        }
+      }
+      return { type: 'predicate', matches: s => applyConditions(decision, s) };
     },
   };
 }

@@ -11,6 +11,7 @@ import { NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
   Permission,
+  PermissionCriteria,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
@@ -26,6 +27,7 @@ import {
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import request from 'supertest';
+import { DevSessionQuery } from '../permissions';
 import { devSessionPolicyDecision } from '../policyDecision';
 import {
   DeleteOptions,
@@ -33,6 +35,8 @@ import {
   GetOrCreateOptions,
   GetOrCreateResult,
   RenderResult,
+  SessionAccess,
+  SessionListQuery,
 } from '../service/types';
 import { createRouter } from './createRouter';
 
@@ -51,6 +55,9 @@ const as = (user: string) => ({
 });
 const asService = { Authorization: mockCredentials.service.header() };
 const session = (uuid: string) => `/projects/${uuid}/session`;
+/** The n-th of many project UUIDs (n < 1000). */
+const uuidNo = (n: number) =>
+  `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 
 function makeSession(spec: DevSessionSpec): DevSession {
   const endpoint = (role: string) => ({
@@ -88,6 +95,7 @@ class FakeSessions implements DevSessionsApi {
     }>,
     delete: [] as Array<{ projectUuid: string; opts?: DeleteOptions }>,
     list: [] as Array<{ owner?: string } | undefined>,
+    listPage: [] as Array<{ query: SessionListQuery; access: SessionAccess }>,
   };
 
   add(
@@ -154,6 +162,45 @@ class FakeSessions implements DevSessionsApi {
     return [...this.sessions.values()].filter(
       s => !filter?.owner || s.owner === filter.owner,
     );
+  }
+
+  /** As the store pages: filters, the access, newest first (then by UUID), then the page. */
+  async listPage(query: SessionListQuery, access: SessionAccess) {
+    this.calls.listPage.push({ query, access });
+    const meets = (
+      c: PermissionCriteria<DevSessionQuery>,
+      s: DevSession,
+    ): boolean => {
+      if ('allOf' in c) return c.allOf.every(x => meets(x, s));
+      if ('anyOf' in c) return c.anyOf.some(x => meets(x, s));
+      if ('not' in c) return !meets(c.not, s);
+      return c.owners.includes(s.owner);
+    };
+    const text = query.search?.toLowerCase();
+    const matching = [...this.sessions.values()]
+      .filter(
+        s =>
+          (!query.owners || query.owners.includes(s.owner)) &&
+          (!query.owner || s.owner === query.owner) &&
+          (!query.states || query.states.includes(s.state)) &&
+          (!text ||
+            [s.projectId, s.projectUuid, s.owner].some(t =>
+              t.toLowerCase().includes(text),
+            )) &&
+          (access.type === 'all' ||
+            (access.type === 'criteria'
+              ? meets(access.criteria, s)
+              : access.matches(s))),
+      )
+      .sort(
+        (a, b) =>
+          b.createdAt.localeCompare(a.createdAt) ||
+          a.projectUuid.localeCompare(b.projectUuid),
+      );
+    return {
+      items: matching.slice(query.offset, query.offset + query.limit),
+      totalCount: matching.length,
+    };
   }
 
   async status(projectUuid: string): Promise<DevSessionStatus> {
@@ -844,6 +891,202 @@ describe('createRouter', () => {
       expect(res.status).toBe(403);
       expect(res.body.error.message).toBe('Not allowed: dev-session.read');
       expect(sessions.calls.list).toHaveLength(0);
+    });
+
+    it('keeps the old answer, every item and no paging, without paging parameters', async () => {
+      const { app, sessions } = await setup();
+      for (let n = 0; n < 30; n++)
+        sessions.add({ projectUuid: uuidNo(n), owner: ALICE });
+      const res = await request(app).get('/sessions').set(as(ALICE));
+      expect(res.status).toBe(200);
+      expect(Object.keys(res.body)).toEqual(['items']);
+      expect(res.body.items).toHaveLength(30);
+      expect(sessions.calls.listPage).toHaveLength(0);
+    });
+  });
+
+  describe('GET /sessions with paging parameters', () => {
+    /** Adds n sessions of an owner, created a minute apart from `from` on. */
+    function addMany(
+      sessions: FakeSessions,
+      owner: string,
+      numbers: number[],
+      state: DevSession['state'] = 'ready',
+    ) {
+      for (const n of numbers) {
+        const s = sessions.add(
+          { projectUuid: uuidNo(n), projectId: `project ${n}`, owner },
+          state,
+        );
+        s.createdAt = new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString();
+      }
+    }
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => from + i);
+    const uuidsOf = (body: { items: DevSession[] }) =>
+      body.items.map(s => s.projectUuid);
+
+    it('answers a page of 25 by default, newest first, with the total count', async () => {
+      const { app, sessions } = await setup();
+      addMany(sessions, ALICE, range(0, 30));
+      const res = await request(app).get('/sessions?offset=0').set(as(ALICE));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ totalCount: 30, offset: 0, limit: 25 });
+      expect(uuidsOf(res.body)).toEqual(range(5, 30).reverse().map(uuidNo));
+      const last = await request(app)
+        .get('/sessions?offset=25&limit=10')
+        .set(as(ALICE));
+      expect(last.body).toMatchObject({
+        totalCount: 30,
+        offset: 25,
+        limit: 10,
+      });
+      expect(uuidsOf(last.body)).toEqual(range(0, 5).reverse().map(uuidNo));
+      expect(
+        (await request(app).get('/sessions?q=').set(as(ALICE))).body,
+      ).toMatchObject({ totalCount: 30, offset: 0, limit: 25 });
+    });
+
+    it('pages after the conditional decision of the read permission, so counts are right', async () => {
+      const { app, sessions } = await setup();
+      // Alice may read hers and her group's (40), not Bob's (40)
+      addMany(
+        sessions,
+        BOB,
+        range(0, 80).filter(n => n % 2 === 0),
+      );
+      addMany(
+        sessions,
+        ALICE,
+        range(0, 80).filter(n => n % 4 === 1),
+      );
+      addMany(
+        sessions,
+        PAYMENTS,
+        range(0, 80).filter(n => n % 4 === 3),
+      );
+      const res = await request(app)
+        .get('/sessions?offset=30&limit=20')
+        .set(as(ALICE));
+      expect(res.body).toMatchObject({ totalCount: 40, offset: 30, limit: 20 });
+      expect(uuidsOf(res.body)).toEqual(
+        range(0, 80)
+          .filter(n => n % 2 === 1)
+          .reverse()
+          .slice(30)
+          .map(uuidNo),
+      );
+      // the policy's IS_OWNER conditions reach the service as a query, not as a predicate
+      const { access } = sessions.calls.listPage[0];
+      expect(access).toEqual({
+        type: 'criteria',
+        criteria: { owners: expect.arrayContaining([ALICE, PAYMENTS]) },
+      });
+      // a service may read all
+      const service = await request(app)
+        .get('/sessions?limit=500')
+        .set(asService);
+      expect(service.body.totalCount).toBe(80);
+      expect(service.body.items).toHaveLength(80);
+      expect(sessions.calls.listPage[1].access).toEqual({ type: 'all' });
+    });
+
+    it("lists the caller's own and their groups' sessions with mine=true", async () => {
+      const { app, sessions } = await setup({
+        // everyone may read everything: only `mine` narrows the list
+        permissions: () =>
+          mockServices.permissions({ result: AuthorizeResult.ALLOW }),
+      });
+      addMany(sessions, ALICE, [1, 2]);
+      addMany(sessions, PAYMENTS, [3]);
+      addMany(sessions, BOB, [4]);
+      const all = await request(app).get('/sessions?mine=false').set(as(ALICE));
+      expect(all.body.totalCount).toBe(4);
+      const mine = await request(app).get('/sessions?mine=true').set(as(ALICE));
+      expect(mine.status).toBe(200);
+      expect(uuidsOf(mine.body)).toEqual([3, 2, 1].map(uuidNo));
+      expect(sessions.calls.listPage[1].query).toMatchObject({
+        owners: [ALICE, PAYMENTS],
+        offset: 0,
+        limit: 25,
+      });
+      const bobs = await request(app).get('/sessions?mine=1').set(as(BOB));
+      expect(uuidsOf(bobs.body)).toEqual([uuidNo(4)]);
+    });
+
+    it('refuses mine=true from a service, which has no sessions of its own', async () => {
+      const { app, sessions } = await setup();
+      const res = await request(app).get('/sessions?mine=true').set(asService);
+      expect(res.status).toBe(400);
+      expect(res.body.error.name).toBe('InputError');
+      expect(res.body.error.message).toMatch(/^Invalid mine: /);
+      expect(sessions.calls.listPage).toHaveLength(0);
+    });
+
+    it('filters by states and searches, passing both on', async () => {
+      const { app, sessions } = await setup();
+      addMany(sessions, ALICE, [1, 2], 'ready');
+      addMany(sessions, ALICE, [3], 'failed');
+      addMany(sessions, PAYMENTS, [4], 'stopped');
+      addMany(sessions, PAYMENTS, [12], 'ready');
+      const res = await request(app)
+        .get('/sessions?state=failed,stopped&state=starting')
+        .set(as(ALICE));
+      expect(uuidsOf(res.body)).toEqual([4, 3].map(uuidNo));
+      expect(sessions.calls.listPage[0].query.states).toEqual([
+        'failed',
+        'stopped',
+        'starting',
+      ]);
+      const found = await request(app)
+        .get(`/sessions?q=${encodeURIComponent(' PROJECT 1')}`)
+        .set(as(ALICE));
+      expect(uuidsOf(found.body)).toEqual([12, 1].map(uuidNo));
+      expect(sessions.calls.listPage[1].query.search).toBe('PROJECT 1');
+      const byOwner = await request(app)
+        .get('/sessions?q=payments&owner=group:payments&state=ready')
+        .set(as(ALICE));
+      expect(uuidsOf(byOwner.body)).toEqual([uuidNo(12)]);
+    });
+
+    it.each([
+      ['limit=0', /^Invalid limit: must be an integer from 1 to 500$/],
+      ['limit=501', /^Invalid limit: must be an integer from 1 to 500$/],
+      ['limit=ten', /^Invalid limit: must be an integer from 1 to 500$/],
+      ['limit=2.5', /^Invalid limit: must be an integer from 1 to 500$/],
+      ['limit=1&limit=2', /^Invalid limit: must be given once$/],
+      ['offset=-1', /^Invalid offset: must be an integer from 0 to /],
+      ['offset=', /^Invalid offset: must be an integer from 0 to /],
+      [
+        'state=ready,running',
+        /^Invalid state: "running" is not one of provisioning, ready, failed, deleting, stopping, stopped, starting$/,
+      ],
+      ['mine=yes', /^Invalid mine: must be true or false$/],
+      [
+        'q='.concat('x'.repeat(201)),
+        /^Invalid q: must be at most 200 characters$/,
+      ],
+      ['mine=true&owner=team:x', /^Invalid owner: /],
+    ])(
+      'answers 400 naming the parameter and its rule: %s',
+      async (qs, message) => {
+        const { app, sessions } = await setup();
+        const res = await request(app).get(`/sessions?${qs}`).set(as(ALICE));
+        expect(res.status).toBe(400);
+        expect(res.body.error.name).toBe('InputError');
+        expect(res.body.error.message).toMatch(message);
+        expect(sessions.calls.listPage).toHaveLength(0);
+      },
+    );
+
+    it('answers 403 on deny without loading sessions', async () => {
+      const { app, sessions } = await setup({
+        permissions: () =>
+          mockServices.permissions({ result: AuthorizeResult.DENY }),
+      });
+      const res = await request(app).get('/sessions?limit=5').set(as(ALICE));
+      expect(res.status).toBe(403);
+      expect(sessions.calls.listPage).toHaveLength(0);
     });
   });
 });

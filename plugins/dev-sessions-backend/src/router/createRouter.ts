@@ -12,18 +12,24 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
 import {
+  DEV_SESSION_ROLES,
+  DEV_SESSION_STATES,
   devSessionAdminPermission,
   devSessionCreatePermission,
   devSessionDeletePermission,
   devSessionReadPermission,
   devSessionUpdatePermission,
+  DevSessionRole,
   DevSessionSpec,
+  DevSessionState,
   normalizeEntityRef,
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import type { ContainerLogs } from '../cluster/ContainerLogs';
 import { ACTIVITY_TOKEN_PREFIX } from '../lifecycle/ActivityTokens';
 import { DevSessionsApi } from '../service/types';
 import {
@@ -52,6 +58,81 @@ function timeoutQuery(v: unknown, min?: number): number | undefined {
   return validateTimeoutSeconds(v === undefined ? undefined : Number(v), min);
 }
 
+/** The query parameters of a paged session list; their presence asks for a page. */
+const PAGE_PARAMS = ['mine', 'state', 'q', 'offset', 'limit'] as const;
+const DEFAULT_PAGE_SIZE = 25;
+const MAX_PAGE_SIZE = 500;
+const MAX_SEARCH_LENGTH = 200;
+/** Lines of a container log: by default, and at most. */
+const DEFAULT_LOG_LINES = 500;
+const MAX_LOG_LINES = 5000;
+
+/** A single-valued query parameter (a repeated one is refused). */
+function oneQuery(v: unknown, name: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string')
+    throw new InputError(`Invalid ${name}: must be given once`);
+  return v;
+}
+
+/** An integer query parameter within [min, max]. */
+function intQuery(
+  v: unknown,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const text = oneQuery(v, name);
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new InputError(
+      `Invalid ${name}: must be an integer from ${min} to ${max}`,
+    );
+  return n;
+}
+
+/** `container`: a role (the chart names each container by its role); required. */
+function containerQuery(v: unknown): DevSessionRole {
+  const text = oneQuery(v, 'container');
+  if (!(DEV_SESSION_ROLES as readonly unknown[]).includes(text))
+    throw new InputError(
+      `Invalid container: must be one of ${DEV_SESSION_ROLES.join(', ')}`,
+    );
+  return text as DevSessionRole;
+}
+
+/** `state=a,b` (or repeated): states of the list, each a DevSessionState. */
+function statesQuery(v: unknown): DevSessionState[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = (Array.isArray(v) ? v : [v]).flatMap(p =>
+    typeof p === 'string' ? p.split(',') : [p],
+  );
+  const states = new Set<DevSessionState>();
+  for (const p of parts) {
+    const state = typeof p === 'string' ? p.trim() : p;
+    if (state === '') continue;
+    if (!DEV_SESSION_STATES.includes(state as DevSessionState))
+      throw new InputError(
+        `Invalid state: ${JSON.stringify(
+          state,
+        )} is not one of ${DEV_SESSION_STATES.join(', ')}`,
+      );
+    states.add(state as DevSessionState);
+  }
+  return states.size ? [...states] : undefined;
+}
+
+/** `q`: text to search for, at most MAX_SEARCH_LENGTH characters. */
+function searchQuery(v: unknown): string | undefined {
+  const text = oneQuery(v, 'q')?.trim();
+  if (text && text.length > MAX_SEARCH_LENGTH)
+    throw new InputError(
+      `Invalid q: must be at most ${MAX_SEARCH_LENGTH} characters`,
+    );
+  return text || undefined;
+}
+
 function userRef(credentials: Caller): string | undefined {
   return credentials.principal.type === 'user'
     ? credentials.principal.userEntityRef
@@ -74,9 +155,12 @@ export async function createRouter(options: {
   service: DevSessionsApi;
   /** The orphan namespaces report (GET /orphans); absent: 404. */
   orphans?: () => Promise<unknown[]>;
+  /** Container logs (GET …/session/logs); absent (no cluster): 503. */
+  logs?: Pick<ContainerLogs, 'read'>;
 }): Promise<express.Router> {
   const { httpAuth, permissions, userInfo, auditor, service } = options;
-  const { authorize, filter } = createDevSessionAuthorizer(permissions);
+  const authorizer = createDevSessionAuthorizer(permissions);
+  const { authorize, filter } = authorizer;
   const audited = createAudited(auditor);
   const router = Router();
   router.use(express.json({ limit: '256kb' }));
@@ -175,6 +259,27 @@ export async function createRouter(options: {
 
   router.get('/projects/:projectUuid/session/status', async (req, res) => {
     res.json(await service.status(await readable(req)));
+  });
+
+  // the last lines of one container's log (`previous`: its instance before the last restart)
+  router.get('/projects/:projectUuid/session/logs', async (req, res) => {
+    const uuid = await readable(req);
+    const container = containerQuery(req.query.container);
+    const previous = boolQuery(
+      oneQuery(req.query.previous, 'previous'),
+      'previous',
+    );
+    const tailLines =
+      intQuery(req.query.tailLines, 'tailLines', 1, MAX_LOG_LINES) ??
+      DEFAULT_LOG_LINES;
+    const session = await service.get(uuid);
+    if (!options.logs)
+      throw new ServiceUnavailableError(
+        'No Kubernetes cluster is configured for dev sessions, so there are no container logs',
+      );
+    res.json(
+      await options.logs.read(session, { container, previous, tailLines }),
+    );
   });
 
   // stop (0 replicas, the volumes stay) and start; both idempotent, `?wait=true` until done
@@ -298,16 +403,53 @@ export async function createRouter(options: {
     res.json({ items: await options.orphans() });
   });
 
+  // Without paging parameters: every session the caller may read, `{ items }` (the catalog
+  // module, the node client's list()). With any of mine/state/q/offset/limit: one page,
+  // `{ items, totalCount, offset, limit }`, newest first, paged after the permission's filter.
   router.get('/sessions', async (req, res) => {
     const credentials = await caller(req);
     const owner =
       req.query.owner === undefined
         ? undefined
-        : validateOwner(req.query.owner);
-    const items = await filter(credentials, devSessionReadPermission, () =>
-      service.list({ owner }),
+        : validateOwner(oneQuery(req.query.owner, 'owner'));
+    if (!PAGE_PARAMS.some(p => req.query[p] !== undefined)) {
+      const items = await filter(credentials, devSessionReadPermission, () =>
+        service.list({ owner }),
+      );
+      res.json({ items });
+      return;
+    }
+    const mine = boolQuery(oneQuery(req.query.mine, 'mine'), 'mine');
+    const states = statesQuery(req.query.state);
+    const search = searchQuery(req.query.q);
+    const offset =
+      intQuery(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER) ?? 0;
+    const limit =
+      intQuery(req.query.limit, 'limit', 1, MAX_PAGE_SIZE) ?? DEFAULT_PAGE_SIZE;
+    let owners: string[] | undefined;
+    if (mine) {
+      if (credentials.principal.type !== 'user')
+        throw new InputError(
+          'Invalid mine: only a signed-in user has sessions of their own; a service may pass owner',
+        );
+      const info = await userInfo.getUserInfo(credentials);
+      owners = [
+        ...new Set(
+          [info.userEntityRef, ...info.ownershipEntityRefs].map(r =>
+            normalizeEntityRef(r),
+          ),
+        ),
+      ];
+    }
+    const access = await authorizer.access(
+      credentials,
+      devSessionReadPermission,
     );
-    res.json({ items });
+    const page = await service.listPage(
+      { owners, owner, states, search, offset, limit },
+      access,
+    );
+    res.json({ ...page, offset, limit });
   });
 
   return router;

@@ -21,6 +21,7 @@ import { JobRunner } from '../jobs/JobRunner';
 import { ActivityTokens } from '../lifecycle/ActivityTokens';
 import { activityResolutionMs } from '../lifecycle/LifecyclePolicy';
 import { StatusReader } from '../status/StatusReader';
+import { pageSessions } from './pageSessions';
 import { SessionEvents } from './SessionEvents';
 import {
   DeleteOptions,
@@ -28,6 +29,8 @@ import {
   GetOrCreateOptions,
   GetOrCreateResult,
   RenderResult,
+  SessionAccess,
+  SessionListQuery,
 } from './types';
 
 /**
@@ -355,6 +358,16 @@ export class DevSessionsService implements DevSessionsApi {
     return (await this.deps.store.list(filter)).map(s =>
       this.deps.events.toPublic(s),
     );
+  }
+
+  async listPage(
+    query: SessionListQuery,
+    access: SessionAccess,
+  ): Promise<{ items: DevSession[]; totalCount: number }> {
+    return pageSessions(this.deps.store, s => this.deps.events.toPublic(s), {
+      query,
+      access,
+    });
   }
 
   recordActivity(projectUuid: string): Promise<boolean> {

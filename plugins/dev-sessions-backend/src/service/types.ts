@@ -1,9 +1,12 @@
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
 import {
   DevSession,
   DevSessionSize,
   DevSessionSpec,
   DevSessionStatus,
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
+import type { SessionPageFilter } from '../database/SessionStore';
+import type { DevSessionQuery } from '../permissions';
 
 /** Options of one get-or-create call. */
 export interface GetOrCreateOptions {
@@ -39,6 +42,22 @@ export interface DeleteOptions {
   notUsedAfter?: string;
 }
 
+/**
+ * Which sessions a caller may see, from the read permission's decision: all of them (ALLOW),
+ * those its IS_OWNER conditions match, run as a database query (`criteria`), or those a
+ * predicate accepts (conditions that cannot be queried: applied in memory before paging).
+ */
+export type SessionAccess =
+  | { type: 'all' }
+  | { type: 'criteria'; criteria: PermissionCriteria<DevSessionQuery> }
+  | { type: 'predicate'; matches: (session: DevSession) => boolean };
+
+/** A page request of the session list (filters without the permission's part). */
+export type SessionListQuery = Omit<SessionPageFilter, 'criteria'> & {
+  offset: number;
+  limit: number;
+};
+
 /** A dry run: what a get-or-create would install. */
 export interface RenderResult {
   session: DevSession;
@@ -66,6 +85,14 @@ export interface DevSessionsApi {
   get(projectUuid: string): Promise<DevSession>;
   find(projectUuid: string): Promise<DevSession | undefined>;
   list(filter?: { owner?: string }): Promise<DevSession[]>;
+  /**
+   * One page of the sessions `access` lets the caller see that match the query, newest first,
+   * and how many match in all (paged after the permission's filter, so the count is right).
+   */
+  listPage(
+    query: SessionListQuery,
+    access: SessionAccess,
+  ): Promise<{ items: DevSession[]; totalCount: number }>;
   /** Live status from the cluster. */
   status(projectUuid: string): Promise<DevSessionStatus>;
   /**
