@@ -12,7 +12,9 @@ import {
 } from '@backstage/plugin-kubernetes-node';
 import { KubeConfig } from '@kubernetes/client-node';
 
-const AUTH_PROVIDER = 'kubeconfig';
+// a name the Kubernetes frontend knows as server-side (it sends no user credentials for it); the
+// strategies added here replace the plugin's defaults, and this module only runs without clusters
+const AUTH_PROVIDER = 'serviceAccount';
 
 /** The credential of the kubeconfig's current user: a token, or a client certificate. */
 function credentialOf(kc: KubeConfig): KubernetesCredential {

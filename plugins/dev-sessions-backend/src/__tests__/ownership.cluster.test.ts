@@ -100,6 +100,17 @@ describe('owner-scoped dev sessions', () => {
     expect(await listed(ROOT)).toContain(uuid);
   });
 
+  it('answers 404 (not 403) to a user asking for a project that has no session, for the card to offer one', async () => {
+    const none = randomUUID();
+    for (const p of [session(none), `${session(none)}/status`]) {
+      const r = await request(server).get(p).set(as(BOB));
+      expect({ status: r.status, message: r.body.error?.message }).toEqual({
+        status: 404,
+        message: `Project ${none} has no dev session`,
+      });
+    }
+  });
+
   it('refuses read, retry and delete to a non-owner with 403', async () => {
     fs.rmSync(failMarker, { force: true });
     expect((await request(server).get(session(uuid)).set(as(BOB))).status).toBe(

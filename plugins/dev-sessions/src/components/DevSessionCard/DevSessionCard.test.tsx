@@ -644,7 +644,9 @@ describe('DevSessionCard', () => {
       tailLines: 1000,
     });
     expect(
-      await within(dialog).findByText(/Pod dev-session-abc · last 1000 lines/),
+      await within(dialog).findByText(
+        /Pod dev-session-abc · up to the last 1000 lines/,
+      ),
     ).toBeInTheDocument();
     await userEvent.click(
       within(dialog).getByRole('tab', { name: 'Current container' }),

@@ -90,7 +90,7 @@ export function LogsDialog({
         )}
         {logs && (
           <Typography variant="caption" color="textSecondary" display="block">
-            Pod {logs.pod} · last {logs.tailLines} lines
+            Pod {logs.pod} · up to the last {logs.tailLines} lines
             {logs.truncated ? ' · cut at the size limit' : ''}
           </Typography>
         )}

@@ -137,6 +137,7 @@ export function RunControls({
             size={size}
             color={a === 'delete' ? 'secondary' : 'default'}
             disabled={busy}
+            style={{ whiteSpace: 'nowrap' }}
             onClick={() => setConfirming(a)}
           >
             {LABEL[a]}

@@ -89,6 +89,7 @@ function Links({
             target="_blank"
             rel="noopener noreferrer"
             aria-label={`${label} of ${session.projectId}`}
+            style={{ whiteSpace: 'nowrap' }}
           >
             {label}
           </Button>
@@ -98,6 +99,7 @@ function Links({
             size="small"
             disabled
             aria-label={`${label} of ${session.projectId}`}
+            style={{ whiteSpace: 'nowrap' }}
           >
             {label}
           </Button>
@@ -121,8 +123,9 @@ function ProjectCell({ session }: { session: DevSession }) {
         color="textSecondary"
         component="div"
         style={{ fontFamily: 'monospace' }}
+        title={session.projectUuid}
       >
-        {session.projectUuid}
+        {session.projectUuid.slice(0, 8)}…
       </Typography>
     </>
   );
