@@ -1,11 +1,15 @@
 /*
  * End to end in a real browser: Debian's Chromium driven by playwright-core against the whole
  * app (`yarn start`) on the local cluster. Enters as guest, creates a session through the
- * "Dev session" template in the UI, opens the entity page and waits for the card to show it
- * ready with three enabled, signed-in links, and opens VS Code from the card: through the
+ * "Dev session" template in the UI (a plain-language validation message, the UUID under
+ * Advanced, "Open dev session" to the entity), waits for the card to show it ready with three
+ * enabled, signed-in links and the guest as owner, and opens VS Code from the card: through the
  * plugin's open route and gateway to a stand-in server on this machine (the local cluster runs
- * no containers). Then makes a container crash-loop and checks the card shows it. Screenshots
- * go to test-results/ (git-ignored).
+ * no containers). Opens the stock Kubernetes tab and finds the pod; lists the session on the Dev
+ * sessions page (search, state filter) and the home widget; stops, starts and deletes it from the
+ * card. Then makes a container crash-loop, checks the card shows it, and reads the crash in the
+ * container's logs dialog (kwok's simulated logs). Screenshots go to test-results/ (git-ignored);
+ * docs/ keeps copies.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -167,6 +171,8 @@ afterAll(async () => {
 });
 
 const cardState = () => page.getByTestId('session-state');
+/** A line of the local cluster's simulated log of a crashed chat container (scripts/cluster). */
+const CRASH_LOG_LINE = 'Error: ANTHROPIC_API_KEY is not set';
 
 describe('dev session card in a real browser', () => {
   const uuid = randomUUID();
@@ -176,25 +182,48 @@ describe('dev session card in a real browser', () => {
     await page
       .getByLabel(/Project name/)
       .first()
-      .fill('E2E Shop', { timeout: 120_000 });
+      .fill('E2E Shop!', { timeout: 120_000 });
+    await page.getByRole('button', { name: 'Next' }).click();
+    // a plain-language message, not a regular expression
+    await page
+      .getByText(/Start with a letter or digit, then use only letters/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page
+      .getByLabel(/Project name/)
+      .first()
+      .fill('E2E Shop');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText(/Leave empty to own the session yourself/).waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    // the UUID of an existing project lives under "Advanced (optional)"
     await page
       .getByLabel(/Project UUID/)
       .first()
       .fill(uuid);
-    await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('button', { name: 'Review' }).click();
     await page.getByRole('button', { name: 'Create' }).click();
     // the task page: wait for the step to finish and the output links to appear
     await page
       .getByRole('link', { name: 'VS Code' })
       .waitFor({ timeout: 240_000 });
+    await page
+      .getByText(/The dev session of E2E Shop is ready/)
+      .waitFor({ timeout: 30_000 });
     await page.screenshot({
       path: path.join(results, 'e2e-template-run.png'),
       fullPage: true,
     });
-
-    await page.goto(`${APP}/catalog/default/resource/e2e-shop-${uuid}`);
+    // "Open dev session" goes to the session's entity page
+    await page.getByRole('link', { name: 'Open dev session' }).click();
+    await page.waitForURL(`**/catalog/default/resource/e2e-shop-${uuid}`);
     await cardState().getByText('ready').waitFor({ timeout: 120_000 });
+    // owned by the signed-in user (the template's default), linked to a user entity that exists
+    const owner = page.getByTestId('session-owner').getByRole('link');
+    expect(await owner.textContent()).toBe('guest');
+    expect(await owner.getAttribute('href')).toBe(
+      '/catalog/default/user/guest',
+    );
     for (const name of ['Preview', 'Chat', 'VS Code']) {
       const link = page
         .getByTestId('dev-session-links')
@@ -237,28 +266,105 @@ describe('dev session card in a real browser', () => {
     );
     expect(res?.status()).toBe(401);
     await stranger.close();
+  });
 
-    // stop from the card (after a confirmation), then start again
-    const control = page.getByTestId('run-control');
-    await control.getByText('Stop').click();
+  it("the stock Kubernetes tab shows the session's pod on the local cluster", async () => {
+    await page.goto(
+      `${APP}/catalog/default/resource/e2e-shop-${uuid}/kubernetes`,
+    );
     await page
-      .getByRole('dialog')
-      .getByRole('button', { name: 'Stop' })
+      .getByText('dev-sessions-local')
+      .first()
+      .waitFor({ timeout: 120_000 });
+    // open the cluster, then the deployment's pod list (its summary, not its name: that opens a drawer)
+    await page.getByText('dev-sessions-local').first().click();
+    await page
+      .getByRole('button', { expanded: false })
+      .filter({ hasText: 'Deployment' })
+      .getByText('No pods with errors')
       .click();
+    const pod = page.getByRole('row').filter({
+      hasText: /dev-session-[a-z0-9]+-[a-z0-9]+/,
+    });
+    await pod.waitFor({ timeout: 60_000 });
+    expect(await pod.textContent()).toMatch(/Running.*3\/3/);
+    expect(await page.getByText('There was a problem retrieving').count()).toBe(
+      0,
+    );
+    await page.screenshot({
+      path: path.join(results, 'e2e-kubernetes-tab.png'),
+      fullPage: true,
+    });
+  });
+
+  it('the Dev sessions page lists my sessions, with search and a state filter; the home page has the widget', async () => {
+    await page.goto(APP);
+    await page
+      .getByRole('link', { name: 'Dev sessions' })
+      .first()
+      .click({ timeout: 60_000 });
+    await page.waitForURL('**/dev-sessions');
+    await page
+      .getByText('My dev sessions')
+      .first()
+      .waitFor({ timeout: 60_000 });
+    const row = page.getByRole('row').filter({ hasText: 'E2E Shop' });
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.textContent()).toMatch(/ready/);
+    expect(await row.textContent()).toMatch(/guest/);
+    await page.getByLabel('Search dev sessions').fill('e2e shop');
+    await row.waitFor();
+    await page.screenshot({
+      path: path.join(results, 'e2e-sessions-page.png'),
+      fullPage: true,
+    });
+    await page.getByLabel('Search dev sessions').fill('no such project');
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByLabel('Search dev sessions').fill('');
+    await row.waitFor({ timeout: 30_000 });
+    await page
+      .getByLabel('Filter by state')
+      .getByText('stopped', { exact: true })
+      .click();
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+
+    await page.goto(`${APP}/home`);
+    const widget = page.getByTestId('dev-sessions-home-widget');
+    await widget.getByText('E2E Shop').waitFor({ timeout: 60_000 });
+    await page.screenshot({
+      path: path.join(results, 'e2e-home-widget.png'),
+      fullPage: true,
+    });
+  });
+
+  it('stops, starts and deletes the session from the card', async () => {
+    await page.goto(`${APP}/catalog/default/resource/e2e-shop-${uuid}`);
+    await cardState().getByText('ready').waitFor({ timeout: 120_000 });
+    const controls = page.getByTestId('run-control');
+    const confirm = async (action: string) => {
+      await controls.getByRole('button', { name: action }).click();
+      const dialog = page.getByRole('dialog');
+      // the confirmation names the project
+      await dialog
+        .getByText(`${action} the dev session of E2E Shop?`)
+        .waitFor();
+      await dialog.getByRole('button', { name: action }).click();
+    };
+    await confirm('Stop');
     await cardState().getByText('stopped').waitFor({ timeout: 120_000 });
     await page.screenshot({
       path: path.join(results, 'e2e-card-stopped.png'),
       fullPage: true,
     });
-    await control.getByText('Start').click();
-    await page
-      .getByRole('dialog')
-      .getByRole('button', { name: 'Start' })
-      .click();
+    await confirm('Start');
     await cardState().getByText('ready').waitFor({ timeout: 120_000 });
-    expect(
-      (await api('DELETE', `/projects/${uuid}/session?wait=true`)).status,
-    ).toBe(204);
+    await confirm('Delete');
+    await page.getByTestId('session-gone').waitFor({ timeout: 180_000 });
+    expect((await api('GET', `/projects/${uuid}/session`)).status).toBe(404);
+    await page.screenshot({
+      path: path.join(results, 'e2e-card-deleted.png'),
+      fullPage: true,
+    });
   });
 
   it('shows a crash-looping container with its reason, restarts and a hint', async () => {
@@ -291,6 +397,20 @@ describe('dev session card in a real browser', () => {
       path: path.join(results, 'e2e-card-crashloop.png'),
       fullPage: true,
     });
+    // its logs open on the container before the last restart, where the crash is
+    await chat.getByRole('button', { name: 'Chat logs' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Chat logs · E2E Crashy').waitFor();
+    expect(
+      await dialog
+        .getByRole('tab', { name: 'Before the last restart' })
+        .getAttribute('aria-selected'),
+    ).toBe('true');
+    await dialog.getByText(CRASH_LOG_LINE).first().waitFor({ timeout: 60_000 });
+    await page.screenshot({
+      path: path.join(results, 'e2e-logs-crashloop.png'),
+    });
+    await dialog.getByRole('button', { name: 'Close' }).click();
     await api('DELETE', `/projects/${id}/session?wait=true`);
   });
 });

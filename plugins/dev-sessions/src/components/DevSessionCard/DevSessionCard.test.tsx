@@ -544,7 +544,7 @@ describe('DevSessionCard', () => {
     ).toBeNull();
     expect(
       await screen.findByTestId('session-gone', {}, { timeout: 8000 }),
-    ).toHaveTextContent('was deleted');
+    ).toHaveTextContent('The dev session of Checkout was deleted');
   });
 
   it('a failed session offers Retry (with its stored settings) and Delete, and shows why', async () => {

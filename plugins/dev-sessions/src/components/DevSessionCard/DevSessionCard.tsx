@@ -70,8 +70,8 @@ export const DevSessionCard = () => {
     return (
       <InfoCard title="Dev session" action={refreshButton}>
         <Typography variant="body2" paragraph data-testid="session-gone">
-          The dev session of project {projectUuid} was deleted. Its catalog
-          entry is removed too; this page shows it until you leave.
+          The dev session of {live.gone} was deleted, and its catalog entry with
+          it; this page shows the entry until you leave.
         </Typography>
         <Link to="/dev-sessions">Your dev sessions</Link>
       </InfoCard>

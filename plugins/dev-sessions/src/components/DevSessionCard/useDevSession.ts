@@ -33,20 +33,20 @@ export function useDevSession(projectUuid: string | undefined) {
   const [problem, setProblem] = useState<Problem>({ kind: 'none' });
   const [loading, setLoading] = useState(true);
   const [refreshedAt, setRefreshedAt] = useState<string | undefined>();
-  // the session existed while this card showed it and is gone now (deleted)
-  const [gone, setGone] = useState(false);
+  // the session existed while this card showed it and is gone now (deleted): its project name
+  const [gone, setGone] = useState<string | undefined>();
   const [now, setNow] = useState(Date.now());
   const timer = useRef<ReturnType<typeof setTimeout>>();
-  const seen = useRef(false);
+  const seen = useRef<string | undefined>();
 
   const load = useCallback(async () => {
     if (!projectUuid) return;
     try {
       const s = await api.get(projectUuid);
-      seen.current = true;
+      seen.current = s.projectId;
       setSession(s);
       setMissing(false);
-      setGone(false);
+      setGone(undefined);
       try {
         setStatus(await api.status(projectUuid));
         setProblem({ kind: 'none' });
