@@ -55,7 +55,7 @@ export function ContainerStatusTable({
     <>
       <Table size="small" aria-label="Containers">
         <TableHead>
-          <TableRow>
+          <TableRow style={{ whiteSpace: 'nowrap' }}>
             <TableCell>Container</TableCell>
             <TableCell>Status</TableCell>
             <TableCell align="right">Restarts</TableCell>
