@@ -45,14 +45,15 @@ export const EntityDevSessionCard = devSessionsLegacyPlugin.provide(
  * `<Route path="/dev-sessions" element={<DevSessionsPage />} />` in the app's routes.
  * @public
  */
-export const DevSessionsPage = devSessionsLegacyPlugin.provide(
-  createRoutableExtension({
-    name: 'DevSessionsPage',
-    mountPoint: devSessionsLegacyRootRouteRef,
-    component: () =>
-      import('./components/DevSessionsPage').then(m => m.DevSessionsPage),
-  }),
-);
+export const DevSessionsPage: () => JSX.Element =
+  devSessionsLegacyPlugin.provide(
+    createRoutableExtension({
+      name: 'DevSessionsPage',
+      mountPoint: devSessionsLegacyRootRouteRef,
+      component: () =>
+        import('./components/DevSessionsPage').then(m => m.DevSessionsPage),
+    }),
+  );
 
 /**
  * The "My dev sessions" card for a legacy app's home page (`@backstage/plugin-home`):

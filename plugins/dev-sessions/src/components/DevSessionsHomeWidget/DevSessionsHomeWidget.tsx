@@ -18,6 +18,7 @@ export const HOME_WIDGET_SIZE = 5;
 /**
  * The signed-in user's newest dev sessions (theirs and their groups'), each with its state and
  * a link to its entity page, and "View all" to the dev sessions page.
+ * @public
  */
 export function DevSessionsHomeWidget({
   viewAllPath = '/dev-sessions',

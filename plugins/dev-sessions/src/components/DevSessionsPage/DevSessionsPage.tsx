@@ -135,6 +135,7 @@ function ProjectCell({ session }: { session: DevSession }) {
  * The dev sessions table: the caller's own ("Mine") or all they may read, filtered by state
  * and searched on the backend, one page at a time (25, 50 or 100 rows), newest first, with
  * each session's links and its Stop / Start / Retry / Delete controls.
+ * @public
  */
 export function DevSessionsTable() {
   const api = useApi(devSessionsApiRef);
