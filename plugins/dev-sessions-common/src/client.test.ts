@@ -117,6 +117,23 @@ describe('DevSessionsClient', () => {
     );
   });
 
+  it('listPage always asks for a page (offset), with every filter it is given', async () => {
+    const page = { items: [session], totalCount: 1, offset: 0, limit: 25 };
+    const { client, requests } = fakeFetch(json(200, page), json(200, page));
+    expect(await client.listPage()).toEqual(page);
+    expect(requests[0].url).toBe(`${BASE}/sessions?offset=0`);
+    await client.listPage({
+      mine: true,
+      states: ['ready', 'failed'],
+      search: 'shop',
+      offset: 25,
+      limit: 25,
+    });
+    expect(requests[1].url).toBe(
+      `${BASE}/sessions?mine=true&state=ready%2Cfailed&q=shop&offset=25&limit=25`,
+    );
+  });
+
   it('falls back to the status text when an error has no JSON body', async () => {
     const { client } = fakeFetch(
       new Response('', { status: 502, statusText: 'Bad Gateway' }),

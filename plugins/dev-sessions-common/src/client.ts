@@ -319,7 +319,8 @@ export class DevSessionsClient {
           owner: query.owner,
           state: query.states?.length ? query.states.join(',') : undefined,
           q: query.search || undefined,
-          offset: query.offset?.toString(),
+          // always: a query without any paging parameter is answered in the old shape
+          offset: (query.offset ?? 0).toString(),
           limit: query.limit?.toString(),
         },
       })

@@ -32,10 +32,12 @@ function credentialOf(kc: KubeConfig): KubernetesCredential {
 
 /**
  * This app's Kubernetes tab on the cluster of KUBECONFIG (under `./dev start`, the local
- * cluster), with the kubeconfig's own credentials, when `kubernetes.clusterLocatorMethods` sets
- * no cluster: the same cluster the dev-sessions backend uses by default, named as it names it,
- * so a session entity's `backstage.io/kubernetes-cluster` annotation finds it. With
- * clusterLocatorMethods configured (any real installation), this module does nothing.
+ * cluster), with the kubeconfig's own credentials, when `app.kubernetesTabFromKubeconfig` is
+ * true (the local setup's app-config.yaml; app-config.production.yaml turns it off) and
+ * `kubernetes.clusterLocatorMethods` sets no cluster: the same cluster the dev-sessions backend
+ * uses by default, named as it names it, so a session entity's `backstage.io/kubernetes-cluster`
+ * annotation finds it. The Kubernetes proxy, which would use these credentials for any request,
+ * is for admins only (permissionPolicy.ts).
  */
 export const kubernetesKubeconfigClusterModule = createBackendModule({
   pluginId: 'kubernetes',
@@ -49,6 +51,9 @@ export const kubernetesKubeconfigClusterModule = createBackendModule({
         auth: kubernetesAuthStrategyExtensionPoint,
       },
       async init({ config, logger, clusters, auth }) {
+        // opt-in (app-config.yaml of the local setup): these are the kubeconfig's credentials
+        if (!config.getOptionalBoolean('app.kubernetesTabFromKubeconfig'))
+          return;
         const configured =
           config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ??
           [];

@@ -91,21 +91,37 @@ export class ContainerLogs {
         `The ${role} container has not restarted, so there is no previous log`,
       );
     }
-    const text = await this.readLog(
+    let lines = tailLines;
+    let text = await this.readLog(
       session.namespace,
       snap.pod.name,
       role,
       previous,
-      tailLines,
+      lines,
     );
+    let truncated = Buffer.byteLength(text, 'utf8') >= LOG_LIMIT_BYTES;
+    if (truncated) {
+      // the kubelet cuts at limitBytes from the start of the tail, which drops the newest lines
+      // (where a crash is): ask again for as many of the last lines as fit
+      const perLine = LOG_LIMIT_BYTES / Math.max(1, text.split('\n').length);
+      lines = Math.max(1, Math.floor((LOG_LIMIT_BYTES * 0.8) / perLine));
+      text = await this.readLog(
+        session.namespace,
+        snap.pod.name,
+        role,
+        previous,
+        lines,
+      );
+      truncated = Buffer.byteLength(text, 'utf8') >= LOG_LIMIT_BYTES;
+    }
     return {
       projectUuid: session.projectUuid,
       container: role,
       pod: snap.pod.name,
       previous,
-      tailLines,
+      tailLines: lines,
       text,
-      truncated: Buffer.byteLength(text, 'utf8') >= LOG_LIMIT_BYTES,
+      truncated: truncated || lines < tailLines,
     };
   }
 

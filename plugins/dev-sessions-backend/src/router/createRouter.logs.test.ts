@@ -201,13 +201,22 @@ describe('GET /projects/:projectUuid/session/logs', () => {
     expect((await get('container=chat')).status).toBe(200);
   });
 
-  it('says truncated when the log reached the 1 MiB limit', async () => {
+  it('keeps the newest lines of a log over the 1 MiB limit, and says it was cut', async () => {
     const { get, core } = await setup();
-    core.readNamespacedPodLog.mockResolvedValue('x'.repeat(LOG_LIMIT_BYTES));
+    // 5,000 lines of 1,000 bytes: the kubelet stops at 1 MiB from the start of the tail
+    const line = `${'x'.repeat(999)}\n`;
+    core.readNamespacedPodLog.mockImplementation(async ({ tailLines }: any) =>
+      line.repeat(tailLines).slice(0, LOG_LIMIT_BYTES),
+    );
     const res = await get('container=vscode&tailLines=5000');
     expect(res.status).toBe(200);
     expect(res.body.truncated).toBe(true);
-    expect(res.body.text).toHaveLength(LOG_LIMIT_BYTES);
+    // asked again for as many of the last lines as fit, and says how many
+    const again: number = (core.readNamespacedPodLog.mock.calls[1][0] as any)
+      .tailLines;
+    expect(again).toBeLessThan(1049);
+    expect(res.body.tailLines).toBe(again);
+    expect(res.body.text).toBe(line.repeat(again));
   });
 
   it.each([

@@ -246,11 +246,14 @@ export async function createRouter(options: {
   async function readable(req: express.Request): Promise<string> {
     const credentials = await caller(req);
     const uuid = validateProjectUuid(req.params.projectUuid);
-    // A project without a session is a 404 for anyone who may create one (the card then offers
-    // "Create dev session"): an owner-scoped read decision has no resource to match and would
-    // say 403. A session that exists answers 403 to those who may not read it.
+    // A project without a session is a 404 (the card then offers "Create dev session"): an
+    // owner-scoped read decision has no resource to match and would say 403. A session that
+    // exists answers 403 to those who may not read it.
     if (!(await service.find(uuid))) {
-      await authorize(credentials, { permission: devSessionCreatePermission });
+      // 404 for those who may create one or read some (a read-only role); 403 for the others
+      await authorize(credentials, {
+        permission: devSessionCreatePermission,
+      }).catch(() => authorizer.access(credentials, devSessionReadPermission));
       throw new NotFoundError(`Project ${uuid} has no dev session`);
     }
     await authorize(credentials, {

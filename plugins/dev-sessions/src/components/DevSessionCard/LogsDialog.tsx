@@ -14,7 +14,7 @@ import LinearProgress from '@material-ui/core/LinearProgress';
 import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
 import Typography from '@material-ui/core/Typography';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { devSessionsApiRef } from '../../api';
 import { ROLE_LABEL } from './helpers';
 
@@ -44,22 +44,24 @@ export function LogsDialog({
   const [error, setError] = useState<string | undefined>();
   const [loading, setLoading] = useState(true);
 
+  // only the latest request's answer is shown (switching tabs while one loads)
+  const generation = useRef(0);
   const load = useCallback(async () => {
+    const id = ++generation.current;
     setLoading(true);
     setError(undefined);
+    setLogs(undefined);
     try {
-      setLogs(
-        await api.logs(projectUuid, {
-          container: role,
-          previous,
-          tailLines: TAIL_LINES,
-        }),
-      );
+      const answer = await api.logs(projectUuid, {
+        container: role,
+        previous,
+        tailLines: TAIL_LINES,
+      });
+      if (id === generation.current) setLogs(answer);
     } catch (e) {
-      setLogs(undefined);
-      setError((e as Error).message);
+      if (id === generation.current) setError((e as Error).message);
     } finally {
-      setLoading(false);
+      if (id === generation.current) setLoading(false);
     }
   }, [api, projectUuid, role, previous]);
 

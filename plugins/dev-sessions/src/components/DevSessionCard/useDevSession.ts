@@ -39,26 +39,28 @@ export function useDevSession(projectUuid: string | undefined) {
   const timer = useRef<ReturnType<typeof setTimeout>>();
   const seen = useRef<string | undefined>();
 
+  // Each load has a number; only the latest one's answers are shown, so a slow poll that
+  // started before a Stop or a Delete cannot put back what was there before.
+  const generation = useRef(0);
+
+  useEffect(() => {
+    seen.current = undefined;
+    setGone(undefined);
+  }, [projectUuid]);
+
   const load = useCallback(async () => {
     if (!projectUuid) return;
+    const id = ++generation.current;
+    const latest = () => id === generation.current;
+    const done = () => {
+      setLoading(false);
+      setRefreshedAt(new Date().toISOString());
+    };
+    let s: DevSession;
     try {
-      const s = await api.get(projectUuid);
-      seen.current = s.projectId;
-      setSession(s);
-      setMissing(false);
-      setGone(undefined);
-      try {
-        setStatus(await api.status(projectUuid));
-        setProblem({ kind: 'none' });
-      } catch (e) {
-        const code = statusCode(e);
-        // keep the last known status when the cluster cannot be reached
-        if (code === 503)
-          setProblem({ kind: 'unreachable', message: (e as Error).message });
-        else if (code === 403) setProblem({ kind: 'forbidden' });
-        else setProblem({ kind: 'error', message: (e as Error).message });
-      }
+      s = await api.get(projectUuid);
     } catch (e) {
+      if (!latest()) return;
       const code = statusCode(e);
       if (code === 404) {
         setGone(seen.current);
@@ -70,10 +72,33 @@ export function useDevSession(projectUuid: string | undefined) {
       else if (code === 503)
         setProblem({ kind: 'unreachable', message: (e as Error).message });
       else setProblem({ kind: 'error', message: (e as Error).message });
-    } finally {
-      setLoading(false);
-      setRefreshedAt(new Date().toISOString());
+      done();
+      return;
     }
+    let live: DevSessionStatus | undefined;
+    let failure: unknown;
+    try {
+      live = await api.status(projectUuid);
+    } catch (e) {
+      failure = e;
+    }
+    if (!latest()) return;
+    seen.current = s.projectId;
+    setSession(s);
+    setMissing(false);
+    setGone(undefined);
+    if (live) {
+      setStatus(live);
+      setProblem({ kind: 'none' });
+    } else {
+      const code = statusCode(failure);
+      const message = (failure as Error)?.message;
+      // keep the last known status when the cluster cannot be reached
+      if (code === 503) setProblem({ kind: 'unreachable', message });
+      else if (code === 403) setProblem({ kind: 'forbidden' });
+      else setProblem({ kind: 'error', message });
+    }
+    done();
   }, [api, projectUuid]);
 
   const podReady = status?.pod?.conditions.find(c => c.type === 'Ready');
