@@ -2,12 +2,15 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { devSessionsServiceRef } from '@dev-sessions/backstage-plugin-dev-sessions-node';
 import {
   DEV_SESSIONS_EVENT_TOPIC,
   devSessionPermissions,
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { registerDevSessionActions } from './actions';
 import { bundledChart } from './chart/bundledChart';
 import { SessionChart } from './chart/SessionChart';
 import { Cluster } from './cluster/Cluster';
@@ -62,6 +65,8 @@ export const devSessionsPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         events: eventsServiceRef,
         notifications: notificationService,
+        actionsRegistry: actionsRegistryServiceRef,
+        sessionsApi: devSessionsServiceRef,
       },
       async init(deps) {
         const { config, logger, scheduler, events } = deps;
@@ -173,6 +178,12 @@ export const devSessionsPlugin = createBackendPlugin({
           getResources: refs => Promise.all(refs.map(r => service.find(r))),
         });
 
+        // the same operations as tools for AI agents (MCP, through the actions registry); they
+        // call the REST API on behalf of the caller, as the scaffolder actions do
+        registerDevSessionActions({
+          actionsRegistry: deps.actionsRegistry,
+          sessions: deps.sessionsApi,
+        });
         deps.httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,

@@ -5,6 +5,10 @@ import {
   DevSessionDryRun,
   DevSessionGetOrCreateResult,
   DevSessionListFilter,
+  DevSessionListPage,
+  DevSessionListQuery,
+  DevSessionLogs,
+  DevSessionLogsRequest,
   DevSessionStatus,
   DevSessionsClient,
   DevSessionsWaitOptions,
@@ -80,6 +84,23 @@ export class DefaultDevSessionsService implements DevSessionsService {
     options: DevSessionsServiceRequestOptions,
   ): Promise<DevSession[]> {
     return this.#client.list(filter, { token: await this.#token(options) });
+  }
+
+  async listPage(
+    query: DevSessionListQuery,
+    options: DevSessionsServiceRequestOptions,
+  ): Promise<DevSessionListPage> {
+    return this.#client.listPage(query, { token: await this.#token(options) });
+  }
+
+  async logs(
+    projectUuid: string,
+    request: DevSessionLogsRequest,
+    options: DevSessionsServiceRequestOptions,
+  ): Promise<DevSessionLogs> {
+    return this.#client.logs(projectUuid, request, {
+      token: await this.#token(options),
+    });
   }
 
   async delete(

@@ -5,6 +5,10 @@ import {
   DevSessionDryRun,
   DevSessionGetOrCreateResult,
   DevSessionListFilter,
+  DevSessionListPage,
+  DevSessionListQuery,
+  DevSessionLogs,
+  DevSessionLogsRequest,
   DevSessionStatus,
   DevSessionsWaitOptions,
 } from '@dev-sessions/backstage-plugin-dev-sessions-common';
@@ -61,6 +65,19 @@ export interface DevSessionsService {
     filter: DevSessionListFilter | undefined,
     options: DevSessionsServiceRequestOptions,
   ): Promise<DevSession[]>;
+
+  /** One page of the sessions the credentials may see: filtered, searched and paged. */
+  listPage(
+    query: DevSessionListQuery,
+    options: DevSessionsServiceRequestOptions,
+  ): Promise<DevSessionListPage>;
+
+  /** The last lines of a container's log (`previous`: before its last restart). */
+  logs(
+    projectUuid: string,
+    request: DevSessionLogsRequest,
+    options: DevSessionsServiceRequestOptions,
+  ): Promise<DevSessionLogs>;
 
   /**
    * Deletes the project's session. Returns the session (state `deleting`) while it is still

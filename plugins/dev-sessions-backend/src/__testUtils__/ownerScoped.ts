@@ -8,6 +8,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { devSessionCreatePermission } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { devSessionPolicyDecision } from '../policyDecision';
 
 /**
@@ -19,6 +20,8 @@ import { devSessionPolicyDecision } from '../policyDecision';
 export function ownerScopedFeatures(options: {
   groups: Record<string, string[]>;
   admins: string[];
+  /** Users the platform does not let use dev sessions at all (no `dev-session.create`). */
+  withoutDevSessions?: string[];
 }) {
   const policy = createBackendModule({
     pluginId: 'permission',
@@ -29,6 +32,11 @@ export function ownerScopedFeatures(options: {
         async init({ policy: p }) {
           p.setPolicy({
             handle: async (req, user) =>
+              (options.withoutDevSessions?.includes(
+                user?.info.userEntityRef ?? '',
+              ) && req.permission.name === devSessionCreatePermission.name
+                ? { result: AuthorizeResult.DENY }
+                : undefined) ??
               devSessionPolicyDecision(req, user, {
                 admins: options.admins,
               }) ?? {

@@ -100,6 +100,12 @@ function fakeSessions(
     async list() {
       return [...store.values()];
     },
+    async listPage() {
+      throw new Error('the scaffolder actions do not page');
+    },
+    async logs() {
+      throw new Error('the scaffolder actions do not read logs');
+    },
     async dryRun(uuid, req, opts) {
       calls.push(`dryRun ${uuid} for ${who(opts)}`);
       return {
