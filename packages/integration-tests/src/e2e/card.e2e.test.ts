@@ -359,7 +359,24 @@ describe('dev session card in a real browser', () => {
     await confirm('Start');
     await cardState().getByText('ready').waitFor({ timeout: 120_000 });
     await confirm('Delete');
-    await page.getByTestId('session-gone').waitFor({ timeout: 180_000 });
+    try {
+      await page.getByTestId('session-gone').waitFor({ timeout: 180_000 });
+    } catch (e) {
+      // say where it stood: the card as it was, and the session as the API has it
+      await page.screenshot({
+        path: path.join(results, 'e2e-card-delete-timeout.png'),
+        fullPage: true,
+      });
+      const now = await api('GET', `/projects/${uuid}/session`);
+      throw new Error(
+        `the card did not say the session is gone: ${
+          (e as Error).message
+        }; GET answers ${now.status} ${JSON.stringify(now.body)?.slice(
+          0,
+          600,
+        )}`,
+      );
+    }
     expect((await api('GET', `/projects/${uuid}/session`)).status).toBe(404);
     await page.screenshot({
       path: path.join(results, 'e2e-card-deleted.png'),

@@ -644,6 +644,28 @@ describe('createRouter', () => {
     });
   });
 
+  it('answers 404, not 403, to the owner when the session is deleted between the lookup and the decision', async () => {
+    const { app, sessions } = await setup({
+      permissions: fake => {
+        const policy = policyPermissions(fake);
+        return {
+          ...policy,
+          // the delete lands while the permission backend evaluates the owner rule
+          async authorize(requests, options) {
+            fake.sessions.delete(UUID);
+            return policy.authorize(requests, options);
+          },
+        };
+      },
+    });
+    sessions.add({ projectUuid: UUID, owner: ALICE });
+    const res = await request(app).get(session(UUID)).set(as(ALICE));
+    expect({ status: res.status, message: res.body.error?.message }).toEqual({
+      status: 404,
+      message: `Project ${UUID} has no dev session`,
+    });
+  });
+
   describe('POST /projects/:projectUuid/session/stop and /start', () => {
     it.each([
       ['stop', 'stopping'],

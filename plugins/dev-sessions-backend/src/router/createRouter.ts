@@ -256,10 +256,18 @@ export async function createRouter(options: {
       }).catch(() => authorizer.access(credentials, devSessionReadPermission));
       throw new NotFoundError(`Project ${uuid} has no dev session`);
     }
-    await authorize(credentials, {
-      permission: devSessionReadPermission,
-      resourceRef: uuid,
-    });
+    try {
+      await authorize(credentials, {
+        permission: devSessionReadPermission,
+        resourceRef: uuid,
+      });
+    } catch (e) {
+      // deleted between the lookup and the decision (whose owner rule then has no session to
+      // match): it is gone, not forbidden
+      if (!(await service.find(uuid)))
+        throw new NotFoundError(`Project ${uuid} has no dev session`);
+      throw e;
+    }
     return uuid;
   }
 

@@ -547,6 +547,23 @@ describe('DevSessionCard', () => {
     ).toHaveTextContent('The dev session of Checkout was deleted');
   });
 
+  it('keeps asking after a refusal once the session was shown (a deletion racing the check), and says it is gone', async () => {
+    const answers: Array<() => DevSession> = [
+      () => session('deleting'),
+      () => {
+        throw new DevSessionsApiError('Not allowed: dev-session.read', 403);
+      },
+      () => {
+        throw new DevSessionsApiError('Project has no dev session', 404);
+      },
+    ];
+    const get = jest.fn(async () => (answers.shift() ?? answers[0])());
+    await renderCard({ get, status: async () => status({}) });
+    expect(
+      await screen.findByTestId('session-gone', {}, { timeout: 15000 }),
+    ).toHaveTextContent('The dev session of Checkout was deleted');
+  });
+
   it('a failed session offers Retry (with its stored settings) and Delete, and shows why', async () => {
     const getOrCreate = jest.fn(async () => ({
       session: session('provisioning'),

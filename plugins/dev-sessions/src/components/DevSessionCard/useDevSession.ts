@@ -129,7 +129,9 @@ export function useDevSession(projectUuid: string | undefined) {
 
   useEffect(() => {
     clearTimeout(timer.current);
-    if (!missing && problem.kind !== 'forbidden') {
+    // a refusal after the session was shown is most likely its deletion racing the check:
+    // keep asking (a caller never allowed stops here)
+    if (!missing && (problem.kind !== 'forbidden' || seen.current)) {
       timer.current = setTimeout(load, busy ? FAST_POLL_MS : SLOW_POLL_MS);
     }
     return () => clearTimeout(timer.current);
