@@ -17,6 +17,7 @@ import {
 import {
   DEV_SESSION_ROLES,
   DEV_SESSION_STATES,
+  DevSession,
   devSessionAdminPermission,
   devSessionCreatePermission,
   devSessionDeletePermission,
@@ -242,19 +243,21 @@ export async function createRouter(options: {
     );
   });
 
-  /** The project of the path, once the caller may read its session. */
-  async function readable(req: express.Request): Promise<string> {
+  /** The session of the path's project, once the caller may read it (one lookup). */
+  async function readable(req: express.Request): Promise<DevSession> {
     const credentials = await caller(req);
     const uuid = validateProjectUuid(req.params.projectUuid);
+    const none = () => new NotFoundError(`Project ${uuid} has no dev session`);
     // A project without a session is a 404 (the card then offers "Create dev session"): an
     // owner-scoped read decision has no resource to match and would say 403. A session that
     // exists answers 403 to those who may not read it.
-    if (!(await service.find(uuid))) {
+    const session = await service.find(uuid);
+    if (!session) {
       // 404 for those who may create one or read some (a read-only role); 403 for the others
       await authorize(credentials, {
         permission: devSessionCreatePermission,
       }).catch(() => authorizer.access(credentials, devSessionReadPermission));
-      throw new NotFoundError(`Project ${uuid} has no dev session`);
+      throw none();
     }
     try {
       await authorize(credentials, {
@@ -264,24 +267,23 @@ export async function createRouter(options: {
     } catch (e) {
       // deleted between the lookup and the decision (whose owner rule then has no session to
       // match): it is gone, not forbidden
-      if (!(await service.find(uuid)))
-        throw new NotFoundError(`Project ${uuid} has no dev session`);
+      if (!(await service.find(uuid))) throw none();
       throw e;
     }
-    return uuid;
+    return session;
   }
 
   router.get('/projects/:projectUuid/session', async (req, res) => {
-    res.json(await service.get(await readable(req)));
+    res.json(await readable(req));
   });
 
   router.get('/projects/:projectUuid/session/status', async (req, res) => {
-    res.json(await service.status(await readable(req)));
+    res.json(await service.status((await readable(req)).projectUuid));
   });
 
   // the last lines of one container's log (`previous`: its instance before the last restart)
   router.get('/projects/:projectUuid/session/logs', async (req, res) => {
-    const uuid = await readable(req);
+    const session = await readable(req);
     const container = containerQuery(req.query.container);
     const previous = boolQuery(
       oneQuery(req.query.previous, 'previous'),
@@ -290,7 +292,6 @@ export async function createRouter(options: {
     const tailLines =
       intQuery(req.query.tailLines, 'tailLines', 1, MAX_LOG_LINES) ??
       DEFAULT_LOG_LINES;
-    const session = await service.get(uuid);
     if (!options.logs)
       throw new ServiceUnavailableError(
         'No Kubernetes cluster is configured for dev sessions, so there are no container logs',
