@@ -214,6 +214,21 @@ export interface Config {
         initialDelay?: { minutes?: number; seconds?: number } | string;
       };
     };
+    /**
+     * Live status (pods, containers, events) from three cluster-wide watches kept in memory by
+     * every replica: this installation's namespaces (by label), the session pods (by label) and
+     * the events of those namespaces. A status request then reads memory instead of calling the
+     * API server twice; while the watches are not synced (starting, or reconnecting after the
+     * API server went away) requests read the cluster directly. Needs list and watch on pods and
+     * events cluster-wide (deploy/kubernetes/rbac.yaml grants them); without them the backend
+     * logs a warning and reads per request.
+     */
+    statusCache?: {
+      /** Default true. */
+      enabled?: boolean;
+      /** A full list again every so often, in seconds. Default 600. */
+      resyncSeconds?: number;
+    };
     /** Periodic reconciliation of stored state with the cluster (one replica at a time). */
     reconcile?: {
       /** Interval in seconds. Default 60. */

@@ -19,6 +19,7 @@ export {
   type TestBackendFeature,
   type TestConfigData,
 } from './backend';
+export { SpareApiServer } from './spareApiServer';
 export {
   externalIPv4,
   pointServiceAt,

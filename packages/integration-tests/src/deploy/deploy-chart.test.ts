@@ -188,12 +188,18 @@ describe('deploy chart', () => {
       ).toBe('yes');
       expect(await can('bind', 'clusterroles/cluster-admin')).toBe('no');
       expect(await can('escalate', 'clusterroles')).toBe('no');
-      // nothing namespaced outside the namespaces it binds itself into
+      // the status cache's watches: list and watch pods and events in every namespace
+      for (const verb of ['list', 'watch'])
+        for (const resource of ['pods', 'events'])
+          expect(await can(verb, resource, '--all-namespaces')).toBe('yes');
+      // nothing else namespaced outside the namespaces it binds itself into
       for (const [verb, resource] of [
         ['get', 'secrets'],
+        ['list', 'secrets'],
         ['create', 'pods'],
+        ['delete', 'pods'],
+        ['get', 'pods/log'],
         ['create', 'deployments'],
-        ['list', 'pods'],
       ])
         expect(await can(verb, resource, '-n', 'kube-system')).toBe('no');
       expect(await can('create', 'clusterrolebindings')).toBe('no');

@@ -197,10 +197,19 @@ describe('the backend with the dev-sessions-backend ServiceAccount only', () => 
       ['dev-session', 'deployed'],
     ]);
 
+    // the ServiceAccount may list and watch pods and events: status comes from the watch cache
+    await waitFor(
+      'the status cache to sync with the ServiceAccount token',
+      async () =>
+        (await api().get('/api/dev-sessions/health')).body.statusSource ===
+        'cache',
+      60_000,
+    );
     const status = await api().get(
       `/api/dev-sessions/projects/${uuid}/session/status`,
     );
     expect(status.status).toBe(200);
+    expect(status.headers['server-timing']).toMatch(/desc="cache"/);
     expect(status.body.pod.phase).toBe('Running');
     expect(status.body.containers.map((c: any) => [c.name, c.ready])).toEqual([
       ['preview', true],

@@ -407,4 +407,35 @@ export class Cluster {
       throw e;
     }
   }
+
+  /**
+   * A Helm release's latest revision and its status, read in-process from Helm 3's storage
+   * (one Secret per revision, labelled owner=helm, name, version, status): what `helm status`
+   * answers, without a helm process. Undefined when the namespace holds no such release.
+   */
+  async helmReleaseStatus(
+    namespace: string,
+    release: string,
+  ): Promise<{ status: string; revision: number } | undefined> {
+    let secrets: k8s.V1SecretList;
+    try {
+      secrets = await this.call(() =>
+        this.core.listNamespacedSecret({
+          namespace,
+          labelSelector: `owner=helm,name=${release}`,
+        }),
+      );
+    } catch (e) {
+      if (isApiException(e) && e.code === 404) return undefined;
+      throw e;
+    }
+    let latest: { status: string; revision: number } | undefined;
+    for (const x of secrets.items) {
+      const revision = Number(x.metadata?.labels?.version);
+      const status = x.metadata?.labels?.status;
+      if (!status || !Number.isInteger(revision)) continue;
+      if (!latest || revision > latest.revision) latest = { status, revision };
+    }
+    return latest;
+  }
 }

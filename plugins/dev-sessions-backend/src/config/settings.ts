@@ -75,6 +75,8 @@ export interface DevSessionsSettings {
   /** Path of the helm binary. */
   helmBinary: string;
   reconcileIntervalSeconds: number;
+  /** Status from cluster-wide watches (devSessions.statusCache). */
+  statusCache: { enabled: boolean; resyncSeconds: number };
   /** Per-owner limits (devSessions.limits); unset: none. */
   limits: { maxSessionsPerOwner?: number; maxRunningPerOwner?: number };
   lifecycle: LifecycleSettings;
@@ -264,6 +266,10 @@ export function readSettings(
     jobs: readJobs(c),
     helmBinary: c?.getOptionalString('helm.binary') ?? 'helm',
     reconcileIntervalSeconds: positive(c, 'reconcile.intervalSeconds', 60),
+    statusCache: {
+      enabled: c?.getOptionalBoolean('statusCache.enabled') ?? true,
+      resyncSeconds: positive(c, 'statusCache.resyncSeconds', 600),
+    },
     limits: {
       maxSessionsPerOwner: optionalCount(c, 'limits.maxSessionsPerOwner'),
       maxRunningPerOwner: optionalCount(c, 'limits.maxRunningPerOwner'),

@@ -24,11 +24,17 @@ async function setup(
   opts: { cluster?: boolean } = {},
 ) {
   const { store, jobs } = await sqliteStores(databases);
-  const helm = {
-    status: jest.fn(async (_release: string, ns: string) => releases[ns]),
-  };
   const cluster = {
     checkReachable: jest.fn(async () => {}),
+    // the one labelled list; empty by default, so each session's namespace is asked for
+    ourNamespaces: jest.fn(
+      async (): Promise<
+        { name: string; projectUuid?: string; deleting: boolean }[]
+      > => [],
+    ),
+    helmReleaseStatus: jest.fn(
+      async (ns: string, _release: string) => releases[ns],
+    ),
     namespaceOwnership: jest.fn(
       async (_ns: string, _uuid: string): Promise<{ state: string }> => ({
         state: 'owned',
@@ -43,7 +49,6 @@ async function setup(
   const reconciler = new Reconciler({
     store,
     jobs,
-    helm: helm as any,
     cluster: opts.cluster === false ? undefined : (cluster as any),
     logger,
     events,
@@ -61,7 +66,7 @@ async function setup(
   return {
     store,
     jobs,
-    helm,
+    helm: { status: cluster.helmReleaseStatus },
     cluster,
     logger,
     changes,
@@ -85,7 +90,7 @@ describe('Reconciler', () => {
         state: 'failed',
         lastError: 'Helm release not found in the cluster (found by reconcile)',
       });
-      expect(t.helm.status).toHaveBeenCalledWith('dev-session', uuid(1));
+      expect(t.helm.status).toHaveBeenCalledWith(uuid(1), 'dev-session');
       expect(t.changes).toEqual([`${uuid(1)}:failed`]);
     },
   );
@@ -124,6 +129,48 @@ describe('Reconciler', () => {
       expect(t.helm.status).not.toHaveBeenCalled();
     },
   );
+
+  it('takes namespaces from the one labelled list, asking only for those not in it', async () => {
+    const t = await setup({
+      [uuid(1)]: { status: 'deployed', revision: 1 },
+      [uuid(2)]: { status: 'deployed', revision: 1 },
+      [uuid(3)]: { status: 'deployed', revision: 1 },
+    });
+    t.cluster.ourNamespaces.mockResolvedValue([
+      { name: uuid(1), projectUuid: uuid(1), deleting: false },
+      { name: uuid(2), projectUuid: uuid(2), deleting: true },
+      { name: uuid(3), projectUuid: uuid(9), deleting: false },
+    ]);
+    t.cluster.namespaceOwnership.mockResolvedValue({ state: 'foreign' });
+    for (const n of [1, 2, 3, 4]) await t.insert(uuid(n), 'ready');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 4, changed: 3 });
+    expect((await t.store.get(uuid(1)))!.state).toBe('ready');
+    // deleting: lost without reading the release; another project's namespace and an unlisted
+    // one are asked for (here: foreign)
+    for (const n of [2, 3, 4])
+      expect((await t.store.get(uuid(n)))!.state).toBe('failed');
+    expect(t.cluster.ourNamespaces).toHaveBeenCalledTimes(1);
+    expect(
+      t.cluster.namespaceOwnership.mock.calls.map(c => c[0]).sort(),
+    ).toEqual([uuid(3), uuid(4)]);
+    expect(t.helm.status.mock.calls).toEqual([[uuid(1), 'dev-session']]);
+  });
+
+  it('checks many sessions at once, 16 at a time', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const t = await setup({});
+    t.cluster.helmReleaseStatus.mockImplementation(async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise(r => setTimeout(r, 5));
+      inFlight--;
+      return { status: 'deployed', revision: 1 };
+    });
+    for (let n = 1; n <= 40; n++) await t.insert(uuid(n), 'ready');
+    expect(await t.reconciler.reconcile()).toEqual({ checked: 40, changed: 0 });
+    expect(t.cluster.helmReleaseStatus).toHaveBeenCalledTimes(40);
+    expect(most).toBe(16);
+  });
 
   it('leaves ready and stopped sessions with a deployed (or pending) release and failed ones alone', async () => {
     const t = await setup({
@@ -220,7 +267,7 @@ describe('Reconciler', () => {
 
   it('goes on with the other sessions when one check fails', async () => {
     const t = await setup({});
-    t.helm.status.mockRejectedValueOnce(new Error('helm status exited with 1'));
+    t.helm.status.mockRejectedValueOnce(new Error('secrets is forbidden'));
     await t.insert(uuid(1), 'ready');
     await t.insert(uuid(2), 'ready');
     expect(await t.reconciler.reconcile()).toEqual({ checked: 2, changed: 1 });
@@ -230,9 +277,7 @@ describe('Reconciler', () => {
     ];
     expect(states.sort()).toEqual(['failed', 'ready']);
     expect(t.logger.warn).toHaveBeenCalledWith(
-      expect.stringMatching(
-        /reconcile of .* failed: helm status exited with 1/,
-      ),
+      expect.stringMatching(/reconcile of .* failed: secrets is forbidden/),
     );
   });
 });

@@ -203,6 +203,16 @@ class FakeSessions implements DevSessionsApi {
     };
   }
 
+  readonly statusSource = 'cluster';
+
+  statusOf(
+    s: DevSession,
+    timing?: (t: { source: 'cache' | 'cluster'; ms: number }) => void,
+  ): Promise<DevSessionStatus> {
+    timing?.({ source: 'cluster', ms: 0 });
+    return this.status(s.projectUuid);
+  }
+
   async status(projectUuid: string): Promise<DevSessionStatus> {
     const s = await this.get(projectUuid);
     const endpoint = (role: 'preview' | 'chat' | 'vscode') => ({
@@ -397,7 +407,11 @@ describe('createRouter', () => {
     const { app } = await setup();
     const res = await request(app).get('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', cluster: 'test-cluster' });
+    expect(res.body).toEqual({
+      status: 'ok',
+      cluster: 'test-cluster',
+      statusSource: 'cluster',
+    });
   });
 
   describe('PUT /projects/:projectUuid/session', () => {
@@ -623,6 +637,10 @@ describe('createRouter', () => {
         state: 'ready',
         clusterReachable: true,
       });
+      // the cluster part of the request, timed inside the backend
+      expect(status.headers['server-timing']).toBe(
+        'cluster;dur=0.000;desc="cluster"',
+      );
     });
 
     it('answers 403 to a non-owner and 404 for a missing session', async () => {

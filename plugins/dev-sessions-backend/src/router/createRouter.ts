@@ -189,7 +189,11 @@ export async function createRouter(options: {
   }
 
   router.get('/health', (_req, res) => {
-    res.json({ status: 'ok', cluster: service.clusterName });
+    res.json({
+      status: 'ok',
+      cluster: service.clusterName,
+      statusSource: service.statusSource,
+    });
   });
 
   router.put('/projects/:projectUuid/session', async (req, res) => {
@@ -278,7 +282,14 @@ export async function createRouter(options: {
   });
 
   router.get('/projects/:projectUuid/session/status', async (req, res) => {
-    res.json(await service.status((await readable(req)).projectUuid));
+    const status = await service.statusOf(await readable(req), t =>
+      // the cluster part of the request, from the watch cache or the API server
+      res.setHeader(
+        'Server-Timing',
+        `cluster;dur=${t.ms.toFixed(3)};desc="${t.source}"`,
+      ),
+    );
+    res.json(status);
   });
 
   // the last lines of one container's log (`previous`: its instance before the last restart)

@@ -20,7 +20,8 @@ import { NewSession, SessionStore, specOf } from '../database/SessionStore';
 import { JobRunner } from '../jobs/JobRunner';
 import { ActivityTokens } from '../lifecycle/ActivityTokens';
 import { activityResolutionMs } from '../lifecycle/LifecyclePolicy';
-import { StatusReader } from '../status/StatusReader';
+import { StatusCache } from '../status/StatusCache';
+import { StatusReader, StatusTiming } from '../status/StatusReader';
 import { pageSessions } from './pageSessions';
 import { SessionEvents } from './SessionEvents';
 import {
@@ -53,6 +54,8 @@ export class DevSessionsService implements DevSessionsApi {
       gatewayTokens?: GatewayTokenStore;
       /** The sessions' heartbeat tokens. */
       activity?: ActivityTokens;
+      /** Pods and events from cluster-wide watches; absent or unsynced: read per request. */
+      statusCache?: StatusCache;
     },
   ) {}
 
@@ -389,7 +392,24 @@ export class DevSessionsService implements DevSessionsApi {
 
   /** Live status from the cluster; 503 naming the cluster when it cannot be reached. */
   async status(projectUuid: string): Promise<DevSessionStatus> {
-    const session = await this.get(projectUuid);
-    return new StatusReader(this.requireCluster()).status(session);
+    return this.statusOf(await this.get(projectUuid));
+  }
+
+  /** Where status comes from: the watch cache (synced or still syncing), or the cluster per request. */
+  get statusSource(): 'cache' | 'cache-syncing' | 'cluster' {
+    const c = this.deps.statusCache;
+    if (!c) return 'cluster';
+    return c.synced ? 'cache' : 'cache-syncing';
+  }
+
+  /** Live status of a session already read; `timing` learns how the cluster part was read. */
+  statusOf(
+    session: DevSession,
+    timing?: (t: StatusTiming) => void,
+  ): Promise<DevSessionStatus> {
+    return new StatusReader(
+      this.requireCluster(),
+      this.deps.statusCache,
+    ).status(session, timing);
   }
 }

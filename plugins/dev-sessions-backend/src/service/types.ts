@@ -96,6 +96,16 @@ export interface DevSessionsApi {
   /** Live status from the cluster. */
   status(projectUuid: string): Promise<DevSessionStatus>;
   /**
+   * Live status of a session already read; `timing` learns how its cluster part was read (the
+   * watch cache or the API server) and how long that took.
+   */
+  statusOf(
+    session: DevSession,
+    timing?: (t: { source: 'cache' | 'cluster'; ms: number }) => void,
+  ): Promise<DevSessionStatus>;
+  /** Where status comes from: the watch cache (synced, or still syncing) or the cluster. */
+  readonly statusSource: 'cache' | 'cache-syncing' | 'cluster';
+  /**
    * Starts deleting the session (state `deleting`, a delete job). Returns the session while it
    * is still being deleted, undefined once it is gone (or when there was none).
    */

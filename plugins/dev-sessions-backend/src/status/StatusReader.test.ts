@@ -102,4 +102,33 @@ describe('StatusReader', () => {
     });
     await expect(r.status(session)).rejects.toThrow(ServiceUnavailableError);
   });
+
+  it('reads the watch cache when it has the session, the cluster when it has not', async () => {
+    const cached: PodSnapshot = {
+      pod: { name: 'from-cache', phase: 'Running', conditions: [] },
+      containers: [container('preview', true)],
+      events: [],
+    };
+    const cluster = {
+      name: 'test',
+      snapshot: jest.fn(async () => ({ containers: [], events: [] })),
+    };
+    const cache = {
+      snapshot: jest.fn(() => cached as PodSnapshot | undefined),
+    };
+    const r = new StatusReader(cluster as any, cache as any);
+    const timings: string[] = [];
+    const st = await r.status(session, t => timings.push(t.source));
+    expect(st.pod?.name).toBe('from-cache');
+    expect(st.endpoints.preview.ready).toBe(true);
+    expect(cache.snapshot).toHaveBeenCalledWith(A, A);
+    expect(cluster.snapshot).not.toHaveBeenCalled();
+
+    // not synced (or not one of this installation's namespaces): the API server
+    cache.snapshot.mockReturnValue(undefined);
+    const direct = await r.status(session, t => timings.push(t.source));
+    expect(direct.pod).toBeUndefined();
+    expect(cluster.snapshot).toHaveBeenCalledWith(A, A);
+    expect(timings).toEqual(['cache', 'cluster']);
+  });
 });

@@ -8,13 +8,17 @@ import yaml from 'yaml';
 /** Options of the dev-session actions. @public */
 export interface DevSessionActionOptions {
   sessions: DevSessionsService;
-  /** Pause between two requests while waiting for the session (default 2 s). */
+  /**
+   * Pause between two requests while waiting for the session (default 250 ms: the session is
+   * one database read and its live status comes from the backend's watch cache, so a task
+   * notices `ready` within a quarter second of the backend).
+   */
   pollIntervalMs?: number;
 }
 
 /** The pause between two requests while waiting for the session. */
 export const pause = (options: DevSessionActionOptions) =>
-  new Promise(r => setTimeout(r, options.pollIntervalMs ?? 2000));
+  new Promise(r => setTimeout(r, options.pollIntervalMs ?? 250));
 
 /** The zod an action's input schema is built with. */
 type Zod = Parameters<
