@@ -121,18 +121,6 @@ export const devSessionsPlugin = createBackendPlugin({
               logger.warn(`Could not publish dev-session change: ${e}`),
             );
         });
-        const chart = new SessionChart(settings, helm);
-        const runner = new JobRunner({
-          store,
-          jobs,
-          chart,
-          helm,
-          cluster,
-          settings: { ...settings.jobs, releaseName: settings.releaseName },
-          logger,
-          events: sessionEvents,
-          activity,
-        });
         // pods and events of every session from cluster-wide watches: status reads memory
         const statusCache =
           target && settings.statusCache.enabled
@@ -147,6 +135,19 @@ export const devSessionsPlugin = createBackendPlugin({
           statusCache.start();
           deps.lifecycle.addShutdownHook(() => statusCache.stop());
         }
+        const chart = new SessionChart(settings, helm);
+        const runner = new JobRunner({
+          statusCache,
+          store,
+          jobs,
+          chart,
+          helm,
+          cluster,
+          settings: { ...settings.jobs, releaseName: settings.releaseName },
+          logger,
+          events: sessionEvents,
+          activity,
+        });
         const service = new DevSessionsService({
           statusCache,
           store,

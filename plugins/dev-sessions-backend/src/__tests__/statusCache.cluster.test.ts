@@ -2,7 +2,8 @@
  * The status cache on the local cluster: its watches follow pods and events of this
  * installation's namespaces only, and after the API server they talk to restarts (a second
  * kube-apiserver of the same cluster, stopped and started for real) they say they are not
- * synced while it is down, reconnect, and catch up with what changed meanwhile.
+ * synced while it is down, reconnect, and catch up with what changed meanwhile. A job waits on
+ * it for a session to get ready.
  */
 import { mockServices } from '@backstage/backend-test-utils';
 import {
@@ -22,6 +23,7 @@ jest.setTimeout(300_000);
 const instance = `cache-${randomSuffix()}`;
 const uuid = randomUUID();
 const foreign = `not-ours-${randomSuffix()}`;
+const uuid2 = randomUUID();
 
 const pod = (name: string, namespace: string) => `
 ---
@@ -73,7 +75,15 @@ metadata: { name: ${foreign} }
 afterAll(async () => {
   cache?.stop();
   await spare?.stop();
-  await kubectl(['delete', 'namespace', uuid, foreign, '--wait=false']);
+  await kubectl([
+    'delete',
+    'namespace',
+    uuid,
+    uuid2,
+    foreign,
+    '--wait=false',
+    '--ignore-not-found',
+  ]);
 });
 
 const readyPod = (name: string) => () => {
@@ -151,5 +161,30 @@ describe('StatusCache on the local cluster', () => {
     );
     expect(cache.stats.errors).toBeGreaterThan(before.errors);
     expect(cache.stats.watches).toBeGreaterThan(before.watches);
+  });
+
+  it('says when a session is ready, from the watch, or times out saying what is not', async () => {
+    await cache.waitForReady(uuid, uuid, { timeoutMs: 30_000 });
+    await kubectlApply(`
+apiVersion: v1
+kind: Namespace
+metadata: { name: ${uuid2} }
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad-image
+  namespace: ${uuid2}
+  labels:
+    app.kubernetes.io/component: session
+    dev-sessions.io/project-uuid: ${uuid2}
+spec:
+  containers: [{ name: preview, image: registry.invalid/app:1 }]
+`);
+    await expect(
+      cache.waitForReady(uuid2, uuid2, { timeoutMs: 5000 }),
+    ).rejects.toThrow(
+      /^timed out after 5 s \(pod bad-image \w+, container preview: (ErrImagePull|ImagePullBackOff)\)$/,
+    );
   });
 });

@@ -164,6 +164,23 @@ export class Helm {
     );
   }
 
+  /** `helm rollback` to the previous revision, waiting for it (what --atomic does on failure). */
+  async rollback(
+    release: string,
+    namespace: string,
+    timeoutSeconds: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    await this.runWaiting(
+      'rollback',
+      release,
+      namespace,
+      timeoutSeconds,
+      signal,
+      ['--history-max', '5'],
+    );
+  }
+
   /**
    * `helm pull --untar` of a chart reference into a new temporary directory; returns the chart's
    * directory. The backend installs exactly what it pulled (and checked) once.
@@ -224,14 +241,7 @@ export class Helm {
       await this.uninstall(release, namespace, timeoutSeconds, signal);
       return `uninstalled release ${release} that was stuck in ${s.status}`;
     }
-    await this.runWaiting(
-      'rollback',
-      release,
-      namespace,
-      timeoutSeconds,
-      signal,
-      ['--history-max', '5'],
-    );
+    await this.rollback(release, namespace, timeoutSeconds, signal);
     return `rolled back release ${release} that was stuck in ${s.status}`;
   }
 

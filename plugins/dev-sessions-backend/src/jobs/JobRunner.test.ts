@@ -24,7 +24,9 @@ const B = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const LEASE_MS = 300;
 const CHART = { kind: 'path', path: '/charts/dev-session' };
 
-async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
+async function setup(
+  opts: { concurrency?: number; cluster?: boolean; statusCache?: object } = {},
+) {
   const { knex, store, jobs } = await sqliteStores(databases);
   const helm = {
     recoverPending: jest.fn(
@@ -41,6 +43,9 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
     uninstall: jest.fn(
       async (_r: string, _ns: string, _t: number, _s?: AbortSignal) => {},
     ),
+    rollback: jest.fn(
+      async (_r: string, _ns: string, _t: number, _s?: AbortSignal) => {},
+    ),
   };
   const cluster = {
     ensureNamespace: jest.fn(async () => {}),
@@ -48,6 +53,13 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
       async (): Promise<{ state: string }> => ({ state: 'owned' }),
     ),
     deleteNamespace: jest.fn(async () => 'deleted'),
+    // Helm's storage read in-process: no release by default
+    helmReleaseStatus: jest.fn(
+      async (
+        _ns: string,
+        _release: string,
+      ): Promise<{ status: string; revision: number } | undefined> => undefined,
+    ),
     waitForRollout: jest.fn(
       async (
         _ns: string,
@@ -75,6 +87,7 @@ async function setup(opts: { concurrency?: number; cluster?: boolean } = {}) {
     chart: chart as any,
     helm: helm as any,
     cluster: opts.cluster === false ? undefined : (cluster as any),
+    statusCache: opts.statusCache as any,
     settings: {
       replicaId: 'r1',
       leaseMs: LEASE_MS,
@@ -194,12 +207,74 @@ describe('JobRunner', () => {
         containers: { preview: { env: [{ name: 'MODE', value: 'x' }] } },
       }),
       timeoutSeconds: 60,
-      signal: expect.any(AbortSignal),
-      wait: true,
+      signal: install.signal,
+      wait: false,
     });
     expect(install.signal!.aborted).toBe(false);
+    // no Helm --wait: the job waits for the session itself (here: no status cache, so it polls)
+    expect(t.cluster.waitForRollout).toHaveBeenCalledWith(A, 'dev-session', {
+      timeoutMs: 60_000,
+      signal: install.signal,
+    });
+  });
+
+  it('waits on the status cache’s watch when it is synced, not on polls', async () => {
+    const cache = {
+      pods: { synced: true },
+      waitForReady: jest.fn(
+        async (
+          _ns: string,
+          _uuid: string,
+          _o: { timeoutMs: number; signal?: AbortSignal },
+        ) => {},
+      ),
+    };
+    const t = await setup({ statusCache: cache });
+    await t.runJob(A, 'provision');
+    expect((await t.store.get(A))!.state).toBe('ready');
+    expect(cache.waitForReady).toHaveBeenCalledWith(A, A, {
+      timeoutMs: 60_000,
+      signal: t.helm.upgradeInstall.mock.calls[0][0].signal,
+    });
     expect(t.cluster.waitForRollout).not.toHaveBeenCalled();
   });
+
+  it.each([
+    ['a first install is uninstalled', undefined, 'uninstall'],
+    [
+      'an upgrade is rolled back',
+      { status: 'deployed', revision: 3 },
+      'rollback',
+    ],
+  ] as const)(
+    'a create that never gets ready fails the session, and as --atomic would, %s',
+    async (_name, before, undo) => {
+      const cache = {
+        pods: { synced: true },
+        waitForReady: jest.fn(async () => {
+          throw new Error(
+            'timed out after 60 s (pod p Pending, container preview: ImagePullBackOff)',
+          );
+        }),
+      };
+      const t = await setup({ statusCache: cache });
+      t.cluster.helmReleaseStatus.mockResolvedValueOnce(before);
+      await t.runJob(A, 'provision');
+      expect(await t.store.get(A)).toMatchObject({
+        state: 'failed',
+        lastError:
+          'helm upgrade --install of dev-session was applied, but the session did not get ready: timed out after 60 s (pod p Pending, container preview: ImagePullBackOff)',
+      });
+      const other = undo === 'uninstall' ? 'rollback' : 'uninstall';
+      expect(t.helm[undo]).toHaveBeenCalledWith(
+        'dev-session',
+        A,
+        120,
+        expect.anything(),
+      );
+      expect(t.helm[other]).not.toHaveBeenCalled();
+    },
+  );
 
   it('starts a stopped session: Helm applies running: true without --wait, the job waits for the rollout', async () => {
     const t = await setup();
@@ -231,7 +306,8 @@ describe('JobRunner', () => {
     await t.polled();
     expect(await t.store.get(A)).toMatchObject({
       state: 'failed',
-      lastError: 'Not ready after 60 s: Deployment dev-session: 0/1 ready',
+      lastError:
+        'helm upgrade --install of dev-session was applied, but the session did not get ready: Not ready after 60 s: Deployment dev-session: 0/1 ready',
     });
     expect(await t.jobs.get(A)).toBeUndefined();
     // scaled back to 0: a session that failed to start keeps no pod running
@@ -242,8 +318,25 @@ describe('JobRunner', () => {
     ]);
   });
 
+  it('runs no helm to look for a stuck release: it reads Helm’s storage, and recovers only a pending one', async () => {
+    const t = await setup();
+    t.cluster.helmReleaseStatus.mockResolvedValueOnce({
+      status: 'deployed',
+      revision: 2,
+    });
+    await t.runJob(A, 'provision');
+    expect((await t.store.get(A))!.state).toBe('ready');
+    expect(t.cluster.helmReleaseStatus).toHaveBeenCalledWith(A, 'dev-session');
+    expect(t.helm.recoverPending).not.toHaveBeenCalled();
+    expect(t.helm.upgradeInstall).toHaveBeenCalledTimes(1);
+  });
+
   it('recovers a stuck release before installing, with the same signal', async () => {
     const t = await setup();
+    t.cluster.helmReleaseStatus.mockResolvedValueOnce({
+      status: 'pending-install',
+      revision: 1,
+    });
     t.helm.recoverPending.mockResolvedValueOnce(
       'uninstalled release dev-session that was stuck in pending-install',
     );

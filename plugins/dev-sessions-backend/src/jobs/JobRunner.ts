@@ -10,6 +10,7 @@ import { Helm } from '../helm/Helm';
 import { ActivityTokens } from '../lifecycle/ActivityTokens';
 import { TransitionName } from '../lifecycle/transitions';
 import { SessionEvents } from '../service/SessionEvents';
+import { StatusCache } from '../status/StatusCache';
 import { Lease } from './Lease';
 
 /**
@@ -78,6 +79,8 @@ export class JobRunner {
       events: SessionEvents;
       /** The sessions' heartbeat Secrets, made before Helm runs. */
       activity?: ActivityTokens;
+      /** Pods from the cluster-wide watch: a create or start waits on it, not on polls. */
+      statusCache?: StatusCache;
     },
   ) {}
 
@@ -197,19 +200,29 @@ export class JobRunner {
       });
       await cluster.ensureNamespace(s.namespace, uuid);
       if (run.running) await activity?.ensure(s);
-      const recovered = await helm.recoverPending(
-        s.releaseName,
+      // a release left pending by a Helm that died is made workable first; whether it is
+      // pending is read from Helm's storage in-process (no helm process on the usual path)
+      const current = await cluster.helmReleaseStatus(
         s.namespace,
-        job.timeoutSeconds,
-        signal,
+        s.releaseName,
       );
+      const recovered = current?.status.startsWith('pending-')
+        ? await helm.recoverPending(
+            s.releaseName,
+            s.namespace,
+            job.timeoutSeconds,
+            signal,
+          )
+        : undefined;
       if (recovered)
         logger.warn(`Dev session of project ${uuid}: ${recovered}`);
-      // A start changes nothing but the replica count (0 -> 1) of a release that is installed
-      // already: Helm applies it and the job waits for the rollout itself, polling 8x as often
-      // as Helm's --wait (a resume is what a returning developer waits for). Create and stop keep
+      // Create and start: Helm applies the objects and the job waits for the session itself
+      // (the status cache's watch says the moment the pod is ready; without it, polling 8x as
+      // often as Helm's --wait), instead of Helm's --wait polling every 2 s: a developer waits
+      // for exactly this. What --atomic would do on failure the job does (see undo). Stop keeps
       // Helm's --atomic --wait.
-      const fastStart = job.kind === 'start';
+      const ownWait = job.kind !== 'stop';
+      const before = ownWait ? current : undefined;
       await helm.upgradeInstall({
         release: s.releaseName,
         namespace: s.namespace,
@@ -217,19 +230,19 @@ export class JobRunner {
         values,
         timeoutSeconds: job.timeoutSeconds,
         signal,
-        wait: !fastStart,
+        wait: !ownWait,
       });
-      if (fastStart) {
+      if (ownWait) {
         try {
-          await cluster.waitForRollout(s.namespace, s.releaseName, {
-            timeoutMs: job.timeoutSeconds * 1000,
-            signal,
-          });
+          await this.waitUntilReady(s, job.timeoutSeconds * 1000, signal);
         } catch (e) {
-          // no --atomic to undo it: scale the session back to 0, so a session that failed to
-          // start does not keep a pod running outside the per-owner limits and the idle sweep
-          if (!signal.aborted) await this.stopAfterFailedStart(s, signal);
-          throw e;
+          if (signal.aborted) throw e;
+          await this.undo(job.kind, s, before, signal);
+          throw new Error(
+            `helm upgrade --install of ${
+              s.releaseName
+            } was applied, but the session did not get ready: ${message(e)}`,
+          );
         }
       }
       logger.info(`Dev session of project ${uuid} is ${run.done}`);
@@ -241,6 +254,64 @@ export class JobRunner {
         transition: run.failed,
         lastError: message(e),
       });
+    }
+  }
+
+  /**
+   * Waits until the session's pod is ready: through the status cache's watch when it is synced,
+   * else by polling the Deployment.
+   */
+  private async waitUntilReady(
+    s: StoredSession,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { statusCache, cluster } = this.deps;
+    if (statusCache?.pods.synced) {
+      try {
+        await statusCache.waitForReady(s.namespace, s.projectUuid, {
+          timeoutMs,
+          signal,
+        });
+        return;
+      } catch (e) {
+        // the cache lost its watch meanwhile: ask the cluster for the rest of the time
+        if (signal.aborted || statusCache.pods.synced) throw e;
+      }
+    }
+    await cluster!.waitForRollout(s.namespace, s.releaseName, {
+      timeoutMs,
+      signal,
+    });
+  }
+
+  /**
+   * What Helm's --atomic does after an install that did not get ready, best effort: a first
+   * install is uninstalled, an upgrade rolled back to the revision before it; a start that did
+   * not get ready is scaled back to 0 (so it keeps no pod outside the per-owner limits and the
+   * idle sweep).
+   */
+  private async undo(
+    kind: JobKind,
+    s: StoredSession,
+    before: { status: string; revision: number } | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { helm, logger } = this.deps;
+    if (kind === 'start') {
+      await this.stopAfterFailedStart(s, signal);
+      return;
+    }
+    try {
+      if (before && before.status === 'deployed')
+        await helm.rollback(s.releaseName, s.namespace, 120, signal);
+      else await helm.uninstall(s.releaseName, s.namespace, 120, signal);
+    } catch (e) {
+      logger.warn(
+        `Dev session of project ${
+          s.projectUuid
+        }: could not undo the install that did not get ready: ${message(e)}`,
+      );
     }
   }
 

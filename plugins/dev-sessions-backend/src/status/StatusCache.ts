@@ -37,6 +37,8 @@ export class StatusCache {
   readonly events: WatchCache<k8s.CoreV1Event>;
   private readonly ours = new Set<string>();
   private running = false;
+  /** Called after every change of a pod (waiters for readiness). */
+  private readonly podListeners = new Set<() => void>();
 
   constructor(opts: StatusCacheOptions) {
     const core = opts.kc.makeApiClient(k8s.CoreV1Api);
@@ -61,6 +63,9 @@ export class StatusCache {
       path: '/api/v1/pods',
       labelSelector: `app.kubernetes.io/component=session,${LABEL_DEV_SESSION_PROJECT_UUID}`,
       list: p => core.listPodForAllNamespaces(p),
+      onChange: () => {
+        for (const l of [...this.podListeners]) l();
+      },
     });
     this.events = new WatchCache<k8s.CoreV1Event>({
       ...common,
@@ -122,12 +127,83 @@ export class StatusCache {
    */
   snapshot(namespace: string, projectUuid: string): PodSnapshot | undefined {
     if (!this.synced || !this.ours.has(namespace)) return undefined;
-    const pods = this.pods
+    return toPodSnapshot(
+      this.sessionPods(namespace, projectUuid),
+      this.events.inNamespace(namespace),
+    );
+  }
+
+  private sessionPods(namespace: string, projectUuid: string) {
+    return this.pods
       .inNamespace(namespace)
       .filter(
         p =>
           p.metadata?.labels?.[LABEL_DEV_SESSION_PROJECT_UUID] === projectUuid,
       );
-    return toPodSnapshot(pods, this.events.inNamespace(namespace));
+  }
+
+  /**
+   * Resolves when the session's newest pod is Ready with every container ready, as the watch
+   * sees it (no polling). Rejects after `timeoutMs` saying what is not ready, when `signal`
+   * aborts, or at once when the cache is not synced (the caller then polls the cluster).
+   */
+  waitForReady(
+    namespace: string,
+    projectUuid: string,
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<void> {
+    const ready = () => {
+      // the pods' watch alone (by label, whatever the namespace's labels say)
+      const snap = toPodSnapshot(this.sessionPods(namespace, projectUuid), []);
+      const podReady = snap.pod?.conditions.some(
+        c => c.type === 'Ready' && c.status === 'True',
+      );
+      const waiting = snap.containers.filter(c => !c.ready);
+      if (snap.pod && podReady && snap.containers.length && !waiting.length)
+        return { done: true, why: '' };
+      const why = snap.pod
+        ? `pod ${snap.pod.name} ${snap.pod.phase}${waiting
+            .map(c => `, container ${c.name}: ${c.reason ?? c.state}`)
+            .join('')}`
+        : 'no pod yet';
+      return { done: false, why };
+    };
+    if (!this.pods.synced)
+      return Promise.reject(new Error('status cache not synced'));
+    return new Promise<void>((resolve, reject) => {
+      let last = ready();
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const on: { change?: () => void; abort?: () => void } = {};
+      const finish = (err?: Error) => {
+        clearTimeout(timer);
+        this.podListeners.delete(on.change!);
+        opts.signal?.removeEventListener('abort', on.abort!);
+        if (err) reject(err);
+        else resolve();
+      };
+      on.change = () => {
+        last = ready();
+        if (last.done) finish();
+      };
+      on.abort = () => finish(new Error('aborted'));
+      timer = setTimeout(
+        () =>
+          finish(
+            new Error(
+              `timed out after ${Math.round(opts.timeoutMs / 1000)} s (${
+                last.why
+              })`,
+            ),
+          ),
+        opts.timeoutMs,
+      );
+      if (opts.signal?.aborted) {
+        on.abort();
+        return;
+      }
+      opts.signal?.addEventListener('abort', on.abort);
+      this.podListeners.add(on.change);
+      on.change();
+    });
   }
 }
