@@ -18,7 +18,7 @@
  * 6. the backend again with devSessions.statusCache.enabled false: the same status requests,
  *    read from the API server per request (the ratio);
  * 7. the catalog's full refresh of N sessions (`./dev bench catalog` with BENCH_SESSIONS=N);
- * 8. the sessions deleted (unless --keep).
+ * 8. the sessions deleted (unless --keep: then they stay, with the backend's SQLite directory).
  * Uses KUBECONFIG, DEV_SESSIONS_HELM and DEV_SESSIONS_KUBECTL (./dev bench scale sets them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -562,7 +562,10 @@ async function main() {
 }
 
 main().then(
-  () => fs.rmSync(dbDir, { recursive: true, force: true }),
+  () => {
+    if (keep) log(`sessions kept; their database: ${dbDir}`);
+    else fs.rmSync(dbDir, { recursive: true, force: true });
+  },
   async e => {
     log(`failed: ${(e as Error).stack ?? e}`);
     if (backendLog)
