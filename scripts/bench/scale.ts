@@ -4,7 +4,7 @@
  * figures against baselines measured in the same run. Prints; asserts nothing about time.
  *
  *   node scripts/bench/scale.ts [--sessions 1000] [--concurrency 50] [--samples 400]
- *                               [--template-runs 3] [--keep]
+ *                               [--template-runs 3] [--keep] [--reuse <dir>]
  *
  * 1. bare Helm: N `helm upgrade --install --create-namespace --wait` of charts/dev-session,
  *    `--concurrency` at a time (the baseline), then their namespaces deleted;
@@ -19,6 +19,7 @@
  *    read from the API server per request (the ratio);
  * 7. the catalog's full refresh of N sessions (`./dev bench catalog` with BENCH_SESSIONS=N);
  * 8. the sessions deleted (unless --keep: then they stay, with the backend's SQLite directory).
+ * --reuse <that directory>: phases 4 and 6 again on the kept sessions, with the current code.
  * Uses KUBECONFIG, DEV_SESSIONS_HELM and DEV_SESSIONS_KUBECTL (./dev bench scale sets them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -44,6 +45,10 @@ const SAMPLES = option('samples', 400);
 const RUNS = option('template-runs', 3);
 const PORT = option('port', 7107);
 const keep = process.argv.includes('--keep');
+/** The database directory of a --keep run: measure its sessions again, create nothing. */
+const reuse = process.argv.includes('--reuse')
+  ? process.argv[process.argv.indexOf('--reuse') + 1]
+  : undefined;
 const BASE = `http://localhost:${PORT}`;
 const run = randomUUID().slice(0, 6);
 
@@ -147,7 +152,8 @@ async function deleteNamespaces(names: string[]) {
 }
 
 // ---- the backend --------------------------------------------------------------------------
-const dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-sessions-bench-'));
+const dbDir =
+  reuse ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dev-sessions-bench-'));
 let backend: ChildProcess | undefined;
 let backendLog = '';
 let token = '';
@@ -340,6 +346,104 @@ async function templateRun(i: number) {
   return { took, progress };
 }
 
+type Out = (line: string) => void;
+
+/** Phase 4: latencies from the cache, one reconcile pass, RSS; the backend runs with the cache. */
+async function measureLive(uuids: string[], rss0: number, out: Out) {
+  const cached = await latencies(uuids);
+  const getP99 = pct(cached.get, 99);
+  const statusP99 = pct(cached.status, 99);
+  out(
+    `GET /health: p50 ${ms(median(cached.health))}, p99 ${ms(
+      pct(cached.health, 99),
+    )}`,
+  );
+  out(`GET …/session: p50 ${ms(median(cached.get))}, p99 ${ms(getP99)}`);
+  out(
+    `GET …/session/status (${cached.sources}): p50 ${ms(
+      median(cached.status),
+    )}, p99 ${ms(statusP99)}; p99 ${(statusP99 / getP99).toFixed(
+      2,
+    )}x GET …/session (goal <= 1.5)`,
+  );
+  log('waiting for a reconcile pass over all sessions');
+  const passRe = new RegExp(
+    `reconcile: ${uuids.length} sessions checked in (\\d+) ms`,
+  );
+  const before = backendLog.length;
+  let pass: number | undefined;
+  for (let i = 0; i < 120 && pass === undefined; i++) {
+    await sleep(1000);
+    const m = passRe.exec(backendLog.slice(Math.max(0, before - 2000)));
+    if (m) pass = Number(m[1]);
+  }
+  out(
+    pass === undefined
+      ? 'reconcile pass: not seen in the backend log within 2 min'
+      : `reconcile pass over ${uuids.length} sessions: ${ms(
+          pass,
+        )} (goal <= 2000 ms)`,
+  );
+  const rss1 = await backendRss();
+  out(
+    `backend RSS with ${uuids.length} sessions: ${rss1.toFixed(0)} MB (+${(
+      rss1 - rss0
+    ).toFixed(0)} MB; goal <= +150 MB)`,
+  );
+
+  return { cached, statusP99 };
+}
+
+/** Phase 6: the same status requests with the backend restarted without the cache. */
+async function measureDirect(
+  uuids: string[],
+  live: Awaited<ReturnType<typeof measureLive>>,
+  out: Out,
+) {
+  await stopBackend();
+  await startBackend(false);
+  const direct = await latencies(uuids);
+  const directP99 = pct(direct.status, 99);
+  out(
+    `GET …/session/status, statusCache off (${direct.sources}): p50 ${ms(
+      median(direct.status),
+    )}, p99 ${ms(directP99)}; GET …/session p99 ${ms(pct(direct.get, 99))}`,
+  );
+  out(
+    `cluster part (Server-Timing): cache p50 ${ms(
+      median(live.cached.cluster),
+    )} p99 ${ms(pct(live.cached.cluster, 99))}; per request p50 ${ms(
+      median(direct.cluster),
+    )} p99 ${ms(pct(direct.cluster, 99))}; cache ${(
+      median(direct.cluster) / median(live.cached.cluster)
+    ).toFixed(0)}x faster at p50, ${(
+      pct(direct.cluster, 99) / pct(live.cached.cluster, 99)
+    ).toFixed(0)}x at p99 (goal >= 10)`,
+  );
+  out(
+    `status p99 with the cache ${(directP99 / live.statusP99).toFixed(
+      1,
+    )}x lower than per request`,
+  );
+  await stopBackend();
+}
+
+/** --reuse: the sessions a --keep run left, measured again by the current code (phases 4, 6). */
+async function measureKept(out: Out) {
+  await startBackend(true);
+  await sleep(15_000);
+  const rss0 = await backendRss();
+  const uuids = (
+    (await api('GET', '/api/dev-sessions/sessions')).body.items as any[]
+  ).map(x => x.projectUuid);
+  out(
+    `reusing ${
+      uuids.length
+    } kept sessions (${reuse}); backend RSS after start ${rss0.toFixed(0)} MB`,
+  );
+  await measureDirect(uuids, await measureLive(uuids, rss0, out), out);
+}
+
 async function main() {
   const lines: string[] = [];
   const out = (l: string) => {
@@ -347,6 +451,11 @@ async function main() {
     log(l);
   };
   const t00 = Date.now();
+  if (reuse) {
+    await measureKept(out);
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+    return;
+  }
   out(
     `scale benchmark: ${N} sessions, ${C} at a time, ${SAMPLES} status samples, ${
       os.cpus().length
@@ -401,42 +510,7 @@ async function main() {
   );
 
   // 4. with N live sessions
-  const cached = await latencies(uuids);
-  const getP99 = pct(cached.get, 99);
-  const statusP99 = pct(cached.status, 99);
-  out(
-    `GET /health: p50 ${ms(median(cached.health))}, p99 ${ms(
-      pct(cached.health, 99),
-    )}`,
-  );
-  out(`GET …/session: p50 ${ms(median(cached.get))}, p99 ${ms(getP99)}`);
-  out(
-    `GET …/session/status (${cached.sources}): p50 ${ms(
-      median(cached.status),
-    )}, p99 ${ms(statusP99)}; p99 ${(statusP99 / getP99).toFixed(
-      2,
-    )}x GET …/session (goal <= 1.5)`,
-  );
-  log('waiting for a reconcile pass over all sessions');
-  const passRe = new RegExp(`reconcile: ${N} sessions checked in (\\d+) ms`);
-  const before = backendLog.length;
-  let pass: number | undefined;
-  for (let i = 0; i < 120 && pass === undefined; i++) {
-    await sleep(1000);
-    const m = passRe.exec(backendLog.slice(Math.max(0, before - 2000)));
-    if (m) pass = Number(m[1]);
-  }
-  out(
-    pass === undefined
-      ? 'reconcile pass: not seen in the backend log within 2 min'
-      : `reconcile pass over ${N} sessions: ${ms(pass)} (goal <= 2000 ms)`,
-  );
-  const rss1 = await backendRss();
-  out(
-    `backend RSS with ${N} sessions: ${rss1.toFixed(0)} MB (+${(
-      rss1 - rss0
-    ).toFixed(0)} MB; goal <= +150 MB)`,
-  );
+  const live = await measureLive(uuids, rss0, out);
 
   // 5. template runs against bare Helm, one at a time
   const tpl: number[] = [];
@@ -468,31 +542,7 @@ async function main() {
   );
 
   // 6. status read from the API server per request
-  await stopBackend();
-  await startBackend(false);
-  const direct = await latencies(uuids);
-  const directP99 = pct(direct.status, 99);
-  out(
-    `GET …/session/status, statusCache off (${direct.sources}): p50 ${ms(
-      median(direct.status),
-    )}, p99 ${ms(directP99)}; GET …/session p99 ${ms(pct(direct.get, 99))}`,
-  );
-  out(
-    `cluster part (Server-Timing): cache p50 ${ms(
-      median(cached.cluster),
-    )} p99 ${ms(pct(cached.cluster, 99))}; per request p50 ${ms(
-      median(direct.cluster),
-    )} p99 ${ms(pct(direct.cluster, 99))}; cache ${(
-      median(direct.cluster) / median(cached.cluster)
-    ).toFixed(0)}x faster at p50, ${(
-      pct(direct.cluster, 99) / pct(cached.cluster, 99)
-    ).toFixed(0)}x at p99 (goal >= 10)`,
-  );
-  out(
-    `status p99 with the cache ${(directP99 / statusP99).toFixed(
-      1,
-    )}x lower than per request`,
-  );
+  await measureDirect(uuids, live, out);
   await stopBackend();
 
   // 7. the catalog
@@ -543,13 +593,14 @@ async function main() {
     await pool(uuids.length, C, async i => {
       await api('DELETE', session(uuids[i]));
     });
-    const all = (await api('GET', '/api/dev-sessions/sessions')).body as any[];
+    const all = (await api('GET', '/api/dev-sessions/sessions')).body
+      .items as any[];
     await pool(all.length, C, async i => {
       await api('DELETE', session(all[i].projectUuid));
     });
     for (let i = 0; i < 600; i++) {
       const left = (
-        (await api('GET', '/api/dev-sessions/sessions')).body as any[]
+        (await api('GET', '/api/dev-sessions/sessions')).body.items as any[]
       ).length;
       if (left === 0) break;
       await sleep(2000);
@@ -563,7 +614,7 @@ async function main() {
 
 main().then(
   () => {
-    if (keep) log(`sessions kept; their database: ${dbDir}`);
+    if (keep || reuse) log(`sessions kept; their database: ${dbDir}`);
     else fs.rmSync(dbDir, { recursive: true, force: true });
   },
   async e => {

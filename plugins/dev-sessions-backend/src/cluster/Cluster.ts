@@ -3,6 +3,7 @@ import { NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import * as k8s from '@kubernetes/client-node';
 import { LABEL_DEV_SESSION_PROJECT_UUID } from '@dev-sessions/backstage-plugin-dev-sessions-common';
 import { isApiException } from './apiCall';
+import { MetadataList, MetadataLister } from './MetadataLister';
 import { ClusterTarget } from './ClusterTarget';
 import {
   assertNamespaceOurs,
@@ -22,6 +23,7 @@ export class Cluster {
   private readonly authz: k8s.AuthorizationV1Api;
   private readonly discovery: k8s.DiscoveryV1Api;
   private readonly apps: k8s.AppsV1Api;
+  private readonly metadata: MetadataLister;
 
   constructor(
     readonly target: ClusterTarget,
@@ -34,6 +36,7 @@ export class Cluster {
     this.authz = target.kc.makeApiClient(k8s.AuthorizationV1Api);
     this.discovery = target.kc.makeApiClient(k8s.DiscoveryV1Api);
     this.apps = target.kc.makeApiClient(k8s.AppsV1Api);
+    this.metadata = new MetadataLister(target.kc);
   }
 
   get name() {
@@ -410,20 +413,22 @@ export class Cluster {
 
   /**
    * A Helm release's latest revision and its status, read in-process from Helm 3's storage
-   * (one Secret per revision, labelled owner=helm, name, version, status): what `helm status`
-   * answers, without a helm process. Undefined when the namespace holds no such release.
+   * (one Secret per revision, labelled owner=helm, name, version, status; only their labels are
+   * fetched): what `helm status` answers, without a helm process. Undefined when the namespace
+   * holds no such release.
    */
   async helmReleaseStatus(
     namespace: string,
     release: string,
   ): Promise<{ status: string; revision: number } | undefined> {
-    let secrets: k8s.V1SecretList;
+    let secrets: MetadataList;
     try {
+      // labels only, over kept-alive connections: called for every session by the reconcile
       secrets = await this.call(() =>
-        this.core.listNamespacedSecret({
-          namespace,
-          labelSelector: `owner=helm,name=${release}`,
-        }),
+        this.metadata.list(
+          `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+          `owner=helm,name=${release}`,
+        ),
       );
     } catch (e) {
       if (isApiException(e) && e.code === 404) return undefined;

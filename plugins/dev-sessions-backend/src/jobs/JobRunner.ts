@@ -222,7 +222,10 @@ export class JobRunner {
       // for exactly this. What --atomic would do on failure the job does (see undo). Stop keeps
       // Helm's --atomic --wait.
       const ownWait = job.kind !== 'stop';
-      const before = ownWait ? current : undefined;
+      // what an undo goes back to: the release as it is now (after a recovery, read again)
+      const before = recovered
+        ? await cluster.helmReleaseStatus(s.namespace, s.releaseName)
+        : current;
       await helm.upgradeInstall({
         release: s.releaseName,
         namespace: s.namespace,
@@ -267,6 +270,7 @@ export class JobRunner {
     signal: AbortSignal,
   ): Promise<void> {
     const { statusCache, cluster } = this.deps;
+    const deadline = Date.now() + timeoutMs;
     if (statusCache?.pods.synced) {
       try {
         await statusCache.waitForReady(s.namespace, s.projectUuid, {
@@ -280,7 +284,7 @@ export class JobRunner {
       }
     }
     await cluster!.waitForRollout(s.namespace, s.releaseName, {
-      timeoutMs,
+      timeoutMs: Math.max(0, deadline - Date.now()),
       signal,
     });
   }
