@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { MetadataLister, MetadataListError } from './MetadataLister';
 
 /** A stand-in API server that records what it was asked. */
-async function fakeApiServer(status = 200) {
+async function fakeApiServer(status = 200, items: unknown = undefined) {
   const seen: Array<{ url: string; accept?: string; auth?: string }> = [];
   const server = http.createServer((req, res) => {
     seen.push({
@@ -18,7 +18,10 @@ async function fakeApiServer(status = 200) {
         status === 200
           ? {
               kind: 'PartialObjectMetadataList',
-              items: [{ metadata: { name: 's1', labels: { status: 'ok' } } }],
+              items:
+                items === undefined
+                  ? [{ metadata: { name: 's1', labels: { status: 'ok' } } }]
+                  : items,
             }
           : { kind: 'Status', code: status, message: 'forbidden' },
       ),
@@ -76,6 +79,16 @@ describe('MetadataLister', () => {
       .catch(err => err);
     expect(e).toBeInstanceOf(MetadataListError);
     expect(e.code).toBe(403);
+    lister.close();
+    await api.close();
+  });
+
+  it('answers an empty list (items: null, as the API server sends it) as no items', async () => {
+    const api = await fakeApiServer(200, null);
+    const lister = new MetadataLister(api.kc);
+    expect(await lister.list('/api/v1/namespaces/x/secrets', 'a=b')).toEqual({
+      items: [],
+    });
     lister.close();
     await api.close();
   });

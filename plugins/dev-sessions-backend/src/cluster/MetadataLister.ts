@@ -79,7 +79,9 @@ export class MetadataLister {
       req.on('error', reject);
       req.end();
     });
-    return JSON.parse(body) as MetadataList;
+    // an empty list comes as `"items": null` (Go's nil slice)
+    const list = JSON.parse(body) as Partial<MetadataList> | null;
+    return { items: list?.items ?? [] };
   }
 
   /** One keep-alive agent for the TLS material client-node put into `opts`. */
