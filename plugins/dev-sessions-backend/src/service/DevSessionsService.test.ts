@@ -73,6 +73,9 @@ async function setup(
     ensureNamespace: jest.fn(async () => {}),
     namespaceOwnership: jest.fn(async () => ({ state: 'owned' })),
     deleteNamespace: jest.fn(async () => 'deleted'),
+    // Helm's storage read in-process (no release yet), and the job's own wait (ready at once)
+    helmReleaseStatus: jest.fn(async () => undefined),
+    waitForRollout: jest.fn(async () => {}),
   };
   const { logger, events, changes } = recordedEvents('test', c =>
     c.type === 'upsert'
