@@ -9,6 +9,11 @@ describe('devSessionsPlugin', () => {
     });
     const res = await request(server).get('/api/dev-sessions/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', cluster: expect.any(String) });
+    expect(res.body).toEqual({
+      status: 'ok',
+      cluster: expect.any(String),
+      // the cluster of KUBECONFIG: status from the watch cache (synced or still syncing)
+      statusSource: expect.stringMatching(/^cache(-syncing)?$/),
+    });
   });
 });
